@@ -1,0 +1,140 @@
+"""`kttt batch`: convert a folder; progress and the summary go to stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kttt_extract.cli import app
+from kttt_extract.cli.extract import OCR_OPT, RULES_OPT
+from kttt_extract.errors import ExitStatus, KtttError
+
+if TYPE_CHECKING:
+    from kttt_extract.batch import Entry, Summary
+
+Report = Callable[[int, int, "Entry"], None]
+
+
+class BatchFailures(KtttError):
+    """Some files of a batch failed; the rest were written (exit status 9)."""
+
+    code = "batch-failures"
+    exit_status = ExitStatus.BATCH_FAILURES
+
+
+@app.command("batch")
+def batch_cmd(
+    in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR",
+                                           help="Folder to convert (searched recursively).")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT_DIR",
+                                         help="Folder for the JSON files, "
+                                         "manifest.jsonl and the roll-up tables.")],
+    glob: Annotated[str | None, typer.Option(help="Only files whose name matches, e.g. '*.pdf' "
+                                             "(default: pdf, docx, doc, rtf, odt, txt, md).")
+                    ] = None,
+    jobs: Annotated[int | None, typer.Option("-j", "--jobs", min=1,
+                                             help="Worker processes (default: one per CPU).")
+                    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo files already done.")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast",
+                                            help="Stop at the first failed file.")] = False,
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds allowed per file (0: no limit).")
+                       ] = 120.0,
+    max_memory: Annotated[int, typer.Option("--max-memory", min=0,
+                                            help="MB of memory per worker (0: no limit).")
+                          ] = 2048,
+    rules: Path | None = RULES_OPT,
+    ocr: bool = OCR_OPT,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
+                     ] = False,
+) -> None:
+    """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
+    from kttt_extract.batch import BatchOptions, run_batch
+    from kttt_extract.loaders import LoadOptions
+
+    options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
+                           timeout=timeout, max_memory_mb=max_memory, rules=rules,
+                           load=LoadOptions(ocr=ocr))
+    with _reporter(quiet) as report:
+        summary = run_batch(in_dir, output, options, progress=report)
+    _print_summary(summary, quiet)
+    if summary.failed:
+        raise BatchFailures(f"{summary.failed} file(s) failed", path=str(output / "manifest.jsonl"),
+                            hint="their errors are in the manifest; a rerun retries them")
+
+
+@contextmanager
+def _reporter(quiet: bool) -> Iterator[Report | None]:
+    """A progress callback: a rich bar on a terminal, log lines otherwise, nothing if quiet."""
+    if quiet:
+        yield None
+    elif sys.stderr.isatty():
+        with _bar() as report:
+            yield report
+    else:
+        yield _log_line
+
+
+def _log_line(done: int, total: int, entry: Entry) -> None:
+    sys.stderr.write(f"kttt: [{done}/{total}] {_describe(entry)}\n")
+    sys.stderr.flush()
+
+
+def _describe(entry: Entry) -> str:
+    if entry.status == "error":
+        return f"error {entry.path}: {entry.code}: {entry.message}"
+    if entry.status == "skipped":
+        return f"skipped {entry.path}"
+    return f"ok {entry.path} {entry.seconds:.2f}s"
+
+
+@contextmanager
+def _bar() -> Iterator[Report]:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    columns = (TextColumn("kttt batch"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("batch", total=None, rate="-")
+
+        def report(done: int, total: int, entry: Entry) -> None:
+            if entry.status == "error":
+                progress.console.print(f"kttt: error: {entry.path}: {entry.code}: "
+                                       f"{entry.message}", markup=False, highlight=False)
+            progress.update(task, completed=done, total=total)
+            speed = progress.tasks[task].speed
+            progress.update(task, rate=f"{speed:.1f}" if speed else "-")
+
+        yield report
+
+
+def _print_summary(summary: Summary, quiet: bool) -> None:
+    out = sys.stderr.write
+    if quiet:
+        return
+    done = summary.ok + summary.skipped + summary.failed
+    out(f"kttt: {done} file(s) in {summary.seconds:.1f}s: {summary.ok} ok, "
+        f"{summary.skipped} skipped, {summary.failed} failed"
+        + (f", {summary.not_run} not run (--fail-fast)" if summary.not_run else "") + "\n")
+    totals = ", ".join(f"{n} {k}" for k, n in summary.totals.items())
+    out(f"kttt: found {totals}\n")
+    if summary.slowest:
+        slow = ", ".join(f"{p} {s:.2f}s" for p, s in summary.slowest)
+        out(f"kttt: slowest: {slow}\n")
+    for path in summary.rollup_problems:
+        out(f"kttt: warning: {path}: JSON could not be read back; left out of the tables\n")
+    out(f"kttt: wrote {summary.out_dir}/manifest.jsonl, targets.csv, deadlines.csv, tasks.csv, "
+        "rollup.xlsx\n")

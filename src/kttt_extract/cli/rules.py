@@ -1,0 +1,353 @@
+"""`kttt rules check`, `kttt rules test` and `kttt eval`: rule sets that can be checked in CI.
+
+Exit 0 when clean, 1 (`ExitStatus.FINDINGS`) when a check or test found something; a rule file
+that cannot be loaded by `rules test` or `eval` goes through the error boundary (exit 7).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from kttt_extract.cli import app, fail
+from kttt_extract.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from kttt_extract.ruleset.check import Problem, Report
+    from kttt_extract.score import DocScore, ListScore, Sample, Summary
+
+rules_app = typer.Typer(name="rules", help="Check and test rule files.", no_args_is_help=True,
+                        rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+
+
+class TestFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+RULES_DIR_ARG = typer.Argument(None, help="A rule directory (default: the shipped rules); it is "
+                               "merged over the shipped rules as `kttt extract --rules` does.")
+CHECK_FORMAT_OPT = typer.Option(CheckFormat.text, "--format", help="Output format.")
+TEST_FORMAT_OPT = typer.Option(TestFormat.text, "--format", help="Output format.")
+SAMPLES_OPT = typer.Option(..., "--samples", help="Folder of <doc>.<ext> files, each with a "
+                           "hand-written <doc>.expected.json beside it.")
+BASELINE_OPT = typer.Option(None, "--baseline", help="Fail when an F1 falls more than --margin "
+                            "below this saved baseline (all documents, or any one document).")
+MARGIN_OPT = typer.Option(0.02, "--margin", min=0.0, help="Allowed F1 drop.")
+SAVE_BASELINE_OPT = typer.Option(None, "--save-baseline",
+                                 help="Write the scores here as a new baseline.")
+JUNIT_OPT = typer.Option(None, "--junit", help="Also write JUnit XML here (one testcase per "
+                         "document and list).")
+FILE_ARG = typer.Argument(..., help="A document.")
+EXPECTED_ARG = typer.Argument(..., help="Its hand-written expected JSON.")
+EXTRA_RULES_OPT = typer.Option(None, "--rules", help="Extra rule directory; its rules replace "
+                               "shipped ones by id.")
+
+
+@rules_app.command("check")
+def check_cmd(rules_dir: Path | None = RULES_DIR_ARG, fmt: CheckFormat = CHECK_FORMAT_OPT
+              ) -> None:
+    """Validate rule files, lint them, time their patterns and run their examples."""
+    from kttt_extract.ruleset.check import check_rules
+
+    report = check_rules(rules_dir)
+    if fmt is CheckFormat.json:
+        _out(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
+    elif fmt is CheckFormat.junit:
+        _out(_xml(_check_junit(report)))
+    else:
+        for p in report.problems:
+            _out((_github(p) if fmt is CheckFormat.github else _render(p)) + "\n")
+        _out(_check_summary(report) + "\n")
+    if not report.ok:
+        raise typer.Exit(int(ExitStatus.FINDINGS))
+
+
+@rules_app.command("test")
+def test_cmd(
+    rules_dir: Path | None = RULES_DIR_ARG,
+    samples: Path = SAMPLES_OPT,
+    baseline: Path | None = BASELINE_OPT,
+    margin: float = MARGIN_OPT,
+    save_baseline: Path | None = SAVE_BASELINE_OPT,
+    junit: Path | None = JUNIT_OPT,
+    fmt: TestFormat = TEST_FORMAT_OPT,
+) -> None:
+    """Extract every sample with the merged rules and score it against its expected file."""
+    from kttt_extract.ruleset import load_rules
+    from kttt_extract.score import find_samples
+
+    if not samples.is_dir():
+        fail(f"{samples}: not a folder (give --samples DIR)", ExitStatus.USAGE)
+    found = find_samples(samples)
+    if not found:
+        fail(f"{samples}: no <doc>.expected.json with a document beside it", ExitStatus.USAGE)
+    ruleset = load_rules(rules_dir)
+    summary = _score_samples(found, ruleset)
+    old = _read_json(baseline) if baseline else None
+    drops = _drops(summary, old, margin) if old is not None else {}
+    _emit_test(summary, found, drops, fmt, baseline)
+    if save_baseline:
+        _write(save_baseline, json.dumps(summary.baseline(), ensure_ascii=False, indent=2) + "\n")
+    if junit:
+        _write(junit, _xml(_test_junit(summary, drops)))
+    if drops or any(d.error for d in summary.documents):
+        raise typer.Exit(int(ExitStatus.FINDINGS))
+
+
+@app.command("eval")
+def eval_cmd(file: Path = FILE_ARG, expected: Path = EXPECTED_ARG,
+             rules: Path | None = EXTRA_RULES_OPT, fmt: TestFormat = TEST_FORMAT_OPT) -> None:
+    """Score one document against its expected JSON (P/R/F1, missed and invented items)."""
+    from kttt_extract.ruleset import load_rules
+    from kttt_extract.score import Sample
+
+    sample = Sample(file.name, file, expected)
+    summary = _score_samples([sample], load_rules(rules))
+    _emit_test(summary, [sample], {}, fmt, None)
+    if summary.documents[0].error:
+        raise typer.Exit(int(ExitStatus.FINDINGS))
+
+
+# ----------------------------------------------------------------------------- check output
+
+
+def _render(p: Problem) -> str:
+    return p.render().replace(f"{p.file}:", f"{_rel(p.file)}:", 1)
+
+
+def _check_summary(report: Report) -> str:
+    ran = [o for o in report.outcomes if o.example.kind != "todo"]
+    failed = sum(1 for o in ran if not o.ok)
+    todo_now = sum(1 for o in report.outcomes if o.example.kind == "todo" and o.ok)
+    errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
+    return (f"{len(report.files)} rule files, {len(ran)} examples run, {failed} failed, "
+            f"{todo_now} todo now passing: {errors} errors, {warnings} warnings")
+
+
+def _check_json(report: Report) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "files": [_rel(p) for p in report.files],
+        "problems": [{"file": _rel(p.file), "line": p.line, "col": p.col, "rule": p.rule_id,
+                      "severity": p.severity, "code": p.code, "message": p.message}
+                     for p in report.problems],
+        "examples": [{"id": o.example.test_id, "file": _rel(o.file), "line": o.line,
+                      "rule": o.rule_id, "kind": o.kind, "passed": o.passed, "ok": o.ok,
+                      "message": o.message} for o in report.outcomes],
+    }
+
+
+def _check_junit(report: Report) -> Element:
+    from xml.etree.ElementTree import Element, SubElement
+
+    suites = Element("testsuites", name="kttt rules check")
+    files: dict[str, list[Problem]] = {_rel(f): [] for f in report.files}
+    for p in report.problems:
+        if p.code not in ("example", "todo-passes"):
+            files.setdefault(_rel(p.file), []).append(p)
+    suite = SubElement(suites, "testsuite", name="validate")
+    for name, problems in files.items():
+        case = SubElement(suite, "testcase", classname="validate", name=name)
+        errs = [p for p in problems if p.severity == "error"]
+        if errs:
+            SubElement(case, "failure", message=f"{len(errs)} problems").text = "\n".join(
+                _render(p) for p in errs)
+    suite = SubElement(suites, "testsuite", name="examples")
+    for o in report.outcomes:
+        case = SubElement(suite, "testcase", classname=Path(o.file).stem, name=o.example.test_id,
+                          file=_rel(o.file), line=str(o.line))
+        if o.example.kind == "todo" and not o.ok:
+            SubElement(case, "skipped", message=o.message)
+        elif not o.passed:
+            SubElement(case, "failure", message=o.message)
+    _count(suites)
+    return suites
+
+
+# ----------------------------------------------------------------------------- test output
+
+
+def _score_samples(samples: list[Sample], ruleset: Any) -> Summary:
+    from kttt_extract.errors import KtttError
+    from kttt_extract.pipeline import extract
+    from kttt_extract.score import read_expected, score, summarize
+
+    scores = []
+    for sample in samples:
+        expected = read_expected(sample.expected)
+        try:
+            result = extract(sample.input, rules=ruleset)
+        except KtttError as exc:
+            scores.append(score(None, expected, sample.name, error=exc.line()))
+            continue
+        scores.append(score(result, expected, sample.name))
+    return summarize(scores)
+
+
+Drops = dict[tuple[str, str], str]  # (document or "*", list) -> message
+
+
+def _drops(summary: Summary, baseline: dict[str, Any], margin: float) -> Drops:
+    """Regressions over all documents (key "*") and per document."""
+    from kttt_extract.score import regressions
+
+    out: Drops = {("*", m.split(":")[0]): m for m in regressions(summary, baseline, margin)}
+    old_docs = baseline.get("documents", {})
+    for doc in summary.documents:
+        for name, s in doc.lists.items():
+            before = old_docs.get(doc.name, {}).get(name)
+            if before is not None and s.f1 < float(before) - margin - 1e-9:
+                out[(doc.name, name)] = (f"{doc.name}: {name}: F1 {s.f1:.3f} fell below "
+                                         f"the baseline {float(before):.3f}")
+    return out
+
+
+def _emit_test(summary: Summary, samples: list[Sample], drops: Drops, fmt: TestFormat,
+               baseline: Path | None) -> None:
+    if fmt is TestFormat.json:
+        data = _test_json(summary, drops)
+        _out(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    _out("\n".join(_test_text(summary)) + "\n")
+    for message in drops.values():
+        _out((f"::error file={_esc(_rel(baseline or ''), True)}::{_esc(message)}"
+              if fmt is TestFormat.github else f"regression: {message}") + "\n")
+    if fmt is TestFormat.github:
+        where = {s.name: _rel(s.expected) for s in samples}
+        for doc in summary.documents:
+            if doc.error:
+                _out(f"::error file={_esc(where[doc.name], True)},line=1::{_esc(doc.error)}\n")
+
+
+def _row(name: str, s: ListScore) -> str:
+    return (f"  {name:<13} P {s.precision:5.3f}  R {s.recall:5.3f}  F1 {s.f1:5.3f}  "
+            f"(tp {s.tp}, fp {s.fp}, fn {s.fn})")
+
+
+def _test_text(summary: Summary) -> list[str]:
+    lines = []
+    for doc in summary.documents:
+        lines.append(f"{doc.name}" + (f"  ERROR: {doc.error}" if doc.error else ""))
+        lines.extend(_row(n, s) for n, s in doc.lists.items())
+        lines.append(f"  {'document':<13} accuracy {doc.accuracy:5.3f}  wrong: "
+                     + (", ".join(k for k, v in doc.fields.items() if not v) or "none"))
+        for n, s in doc.lists.items():
+            lines.extend(f"    missed   {n}: {_item(i)}" for i in s.missed)
+            lines.extend(f"    invented {n}: {_item(i)}" for i in s.invented)
+    lines.append("all documents")
+    lines.extend(_row(n, s) for n, s in summary.lists.items())
+    lines.append(f"  {'document':<13} accuracy {summary.accuracy:5.3f}")
+    lines.append("rules (true positives, false positives)")
+    lines.extend(f"  {rid:<32} tp {tp:4d}  fp {fp:4d}" for rid, (tp, fp) in summary.rules.items())
+    return lines
+
+
+def _item(row: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in row.items() if v not in (None, [], ())},
+                      ensure_ascii=False, default=str)
+
+
+def _test_json(summary: Summary, drops: Drops) -> dict[str, Any]:
+    def doc_json(d: DocScore) -> dict[str, Any]:
+        return {"name": d.name, "error": d.error, "accuracy": round(d.accuracy, 4),
+                "fields": d.fields,
+                "lists": {n: {**s.numbers(), "missed": s.missed, "invented": s.invented}
+                          for n, s in d.lists.items()}}
+
+    return {**summary.baseline(), "documents": [doc_json(d) for d in summary.documents],
+            "rules": {r: {"tp": tp, "fp": fp} for r, (tp, fp) in summary.rules.items()},
+            "regressions": list(drops.values())}
+
+
+def _test_junit(summary: Summary, drops: Drops) -> Element:
+    from xml.etree.ElementTree import Element, SubElement
+
+    suites = Element("testsuites", name="kttt rules test")
+    for doc in summary.documents:
+        suite = SubElement(suites, "testsuite", name=doc.name)
+        for name, s in doc.lists.items():
+            case = SubElement(suite, "testcase", classname=doc.name, name=name)
+            if doc.error:
+                SubElement(case, "error", message=doc.error)
+            elif (doc.name, name) in drops or ("*", name) in drops:
+                msg = drops.get((doc.name, name)) or drops[("*", name)]
+                SubElement(case, "failure", message=msg)
+            SubElement(case, "system-out").text = "\n".join(
+                [_row(name, s).strip()]
+                + [f"missed {_item(i)}" for i in s.missed]
+                + [f"invented {_item(i)}" for i in s.invented])
+    _count(suites)
+    return suites
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _count(suites: Element) -> None:
+    for suite in suites:
+        cases = list(suite)
+        suite.set("tests", str(len(cases)))
+        for tag, attr in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
+            suite.set(attr, str(sum(1 for c in cases if c.find(tag) is not None)))
+
+
+def _xml(root: Element) -> str:
+    from xml.etree.ElementTree import indent, tostring
+
+    indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="unicode") + "\n"
+
+
+def _github(p: Problem) -> str:
+    level = "error" if p.severity == "error" else "warning"
+    props = f"file={_esc(_rel(p.file), True)},line={p.line},col={p.col}"
+    if p.rule_id:
+        props += f",title={_esc(p.rule_id, True)}"
+    return f"::{level} {props}::{_esc(p.message)}"
+
+
+def _esc(text: str, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (properties also escape `:` and `,`)."""
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def _rel(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    from kttt_extract.score import read_expected
+
+    return read_expected(path)
+
+
+def _write(path: Path, text: str) -> None:
+    from kttt_extract.emit.atomic import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)

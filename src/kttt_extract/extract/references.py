@@ -1,0 +1,94 @@
+"""Cited legal and party documents, one entry per distinct document with all its mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from kttt_extract.extract import dates
+from kttt_extract.extract.agencies import canonical
+from kttt_extract.extract.context import Context
+from kttt_extract.extract.spans import Hit, resolve_overlaps
+from kttt_extract.model import Reference, Span
+from kttt_extract.ruleset import RuleSet
+
+
+_TRAILING_OF = regex.compile(r"[\s,;]*(?:(?:của|do)\s*)?$")
+
+
+@dataclass
+class _Entry:
+    kind: str
+    number: str | None
+    date: str | None
+    issuer: str | None
+    text: str
+    rule: str
+    spans: list[Span] = field(default_factory=list)
+
+
+def issuer_name(raw: str | None, rules: RuleSet) -> str | None:
+    """The issuer after "của", cut at the first stop word and canonicalised."""
+    if not raw:
+        return None
+    stop = rules.get("reference.issuer-stop").regex
+    cut = raw
+    if stop is not None:
+        m = stop.search(raw, timeout=1.0)
+        if m is not None:
+            cut = raw[: m.start()]
+    cut = cut.strip(" ,;-")
+    return canonical(cut, rules) if cut else None
+
+
+def _fields(hit: Hit, rules: RuleSet) -> tuple[str, str | None, str | None, str | None]:
+    g = {k: v for k, v in hit.match.groupdict().items() if v}
+    kind = " ".join(g["kind"].split())
+    kind = kind[:1].upper() + kind[1:]
+    number = g.get("number")
+    date = None
+    if "y" in g and "m" in g and "d" in g:
+        date = dates.iso_day(int(g["y"]), int(g["m"]), int(g["d"]))
+    elif "year" in g:
+        date = g["year"]
+    return kind, number, date, issuer_name(g.get("issuer"), rules)
+
+
+def _key(kind: str, number: str | None, text: str) -> str:
+    if number:
+        return f"{kind}|{number}".casefold()
+    base = text.casefold()
+    for year in range(1945, 2100):  # "Luật Hợp tác xã năm 2012" and "Luật Hợp tác xã" are one law
+        base = base.replace(f" năm {year}", "").replace(f" {year}", "")
+    return base.strip()
+
+
+def extract(ctx: Context) -> list[Reference]:
+    """References anywhere in the text (header and preamble included), merged by identity."""
+    hits = [Hit(m.start(), m.end(), rule, m) for rule in ctx.rules.of("references")
+            if rule.regex is not None and not rule.rule.emit.get("lookup")
+            for m in ctx.finditer(rule, 0, len(ctx.text))]
+    entries: dict[str, _Entry] = {}
+    for hit in resolve_overlaps(hits):
+        kind, number, date, issuer = _fields(hit, ctx.rules)
+        text = _mention_text(hit)
+        key = _key(kind, number, text)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = _Entry(kind, number, date, issuer, text, hit.rule.id)
+        entry.date = entry.date or date
+        entry.issuer = entry.issuer or issuer
+        if date and entry.date and len(date) > len(entry.date):
+            entry.date, entry.text = date, text
+        entry.spans.append((hit.start, hit.end))
+    return [Reference(kind=e.kind, number=e.number, date=e.date, issuer=e.issuer, text=e.text,
+                      spans=tuple(e.spans), rule=e.rule) for e in entries.values()]
+
+
+def _mention_text(hit: Hit) -> str:
+    """The mention without its issuer clause."""
+    m = hit.match
+    end = m.start("issuer") if m.groupdict().get("issuer") else m.end()
+    text = " ".join(m.string[m.start():end].split())
+    return _TRAILING_OF.sub("", text)

@@ -1,0 +1,224 @@
+"""Targets: every figure that is aimed at, with its indicator, unit, comparator and horizon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from kttt_extract.extract.context import Context
+from kttt_extract.extract.numbers import parse_number, scale
+from kttt_extract.extract.spans import Hit, resolve_overlaps
+from kttt_extract.model import Comparator, Metric, Target
+from kttt_extract.ruleset import RuleSet
+
+_YEAR = r"((?:19|20)\d\d)"
+_HORIZON = regex.compile(
+    rf"(?:đến|tới|trong|vào|hết|cuối|tầm\s+nhìn)\s+(?:hết\s+)?năm\s+{_YEAR}(?!\s*[-–]\s*\d)",
+    regex.IGNORECASE,
+)
+_BASELINE = regex.compile(rf"so\s+với\s+(?:cùng\s+kỳ\s+)?năm\s+{_YEAR}")
+_PERIOD = regex.compile(rf"giai\s+đoạn\s+{_YEAR}\s*[-–]\s*((?:19|20)?\d\d)")
+_YEARLY = regex.compile(r"(?:hàng|hằng|mỗi)\s+năm|bình\s+quân|/\s*năm")
+_CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
+_INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
+MAX_INDICATOR_WORDS = 10
+
+
+@dataclass(frozen=True)
+class Clause:
+    start: int
+    end: int
+
+
+def _clause(text: str, pos: int, lo: int, hi: int) -> Clause:
+    starts = [m.end() for m in _CLAUSE_END.finditer(text, lo, pos)]
+    m = _CLAUSE_END.search(text, pos, hi)
+    return Clause(starts[-1] if starts else lo, m.start() if m else hi)
+
+
+def _sentence(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
+    pattern = regex.compile(r"\.(?=\s+\p{Lu})|\n")
+    starts = [m.end() for m in pattern.finditer(text, lo, pos)]
+    m = pattern.search(text, pos, hi)
+    return (starts[-1] if starts else lo), (m.start() if m else hi)
+
+
+def _excluded(ctx: Context, hit: Hit, clause: Clause) -> bool:
+    text = ctx.text
+    before = text[max(clause.start, hit.start - 60):hit.start]
+    after = text[hit.end:hit.end + 30]
+    rules = ctx.rules
+    if hit.emit.get("metric") == "count":
+        value = parse_number(hit.match.group("v"))
+        if 1900 <= value <= 2100 and "." not in hit.match.group("v"):
+            return True
+        if _matches(rules, "target.not-after", text[hit.match.end("v2") if hit.match.group("v2")
+                                                         else hit.match.end("v"):][:20]):
+            return True
+    if _search(rules, "target.not-before", before.rstrip(" (")):
+        return True
+    past = text[clause.start:hit.start]
+    return bool(_search(rules, "target.past-report", past)) and not _aimed(past)
+
+
+def _aimed(text: str) -> bool:
+    return bool(regex.search(r"phấn\s+đấu|mục\s+tiêu|đến\s+năm|đảm\s+bảo", text, regex.I))
+
+
+def _matches(rules: RuleSet, rule_id: str, text: str) -> bool:
+    pattern = rules.get(rule_id).regex
+    return bool(pattern and pattern.match(text, timeout=1.0))
+
+
+def _search(rules: RuleSet, rule_id: str, text: str) -> bool:
+    pattern = rules.get(rule_id).regex
+    return bool(pattern and pattern.search(text, timeout=1.0))
+
+
+def _comparator(ctx: Context, hit: Hit, clause: Clause) -> Comparator:
+    if hit.match.groupdict().get("v2"):
+        return "range"
+    table = ctx.rules.table("target.comparators")
+    after = ctx.text[hit.end:min(hit.end + 40, clause.end)].casefold()
+    for word, value in table.items():
+        if word.startswith("trở") and after.lstrip().split(" ")[:1] != [] and word in after[:25]:
+            return value  # type: ignore[return-value]
+    before = ctx.text[max(clause.start, hit.start - 25):hit.start].casefold().rstrip()
+    best: tuple[int, str] | None = None
+    for word, value in table.items():
+        if before.endswith(word) and (best is None or len(word) > best[0]):
+            best = (len(word), value)
+    return best[1] if best else "eq"  # type: ignore[return-value]
+
+
+def _words_after(ctx: Context, start: int, end: int) -> str:
+    stop = ctx.rules.get("target.indicator-stop").regex
+    m = _INDICATOR_END.search(ctx.text, start, end)
+    stretch = ctx.text[start:m.start() if m else end]
+    if stop is not None:
+        s = stop.search(stretch, 1, timeout=1.0) if len(stretch) > 1 else None
+        if s is not None:
+            stretch = stretch[: s.start()]
+    words = stretch.split()[:MAX_INDICATOR_WORDS]
+    return " ".join(words).strip(" ,")
+
+
+def _words_before(ctx: Context, clause: Clause, start: int) -> str:
+    stretch = " ".join(ctx.text[clause.start:start].split()[-MAX_INDICATOR_WORDS:])
+    trim = ctx.rules.get("target.indicator-trim").regex
+    if trim is not None:
+        for _ in range(2):
+            stretch = trim.sub("", stretch).strip(" ,-")
+    return stretch
+
+
+def _indicator(ctx: Context, hit: Hit, clause: Clause) -> str | None:
+    after = ctx.text[hit.end:clause.end]
+    if hit.emit.get("metric") == "count" or (after[:1] == " " and after[1:2].isalpha()
+                                             and not after.lstrip().startswith(("trở", "so"))):
+        words = _words_after(ctx, hit.end, clause.end)
+        if words:
+            return words
+    before = _words_before(ctx, clause, hit.start)
+    return before or None
+
+
+def _unit(ctx: Context, metric: str, indicator: str | None) -> tuple[str | None, str]:
+    if metric != "count":
+        return None, metric
+    if not indicator:
+        return None, "other"
+    table = ctx.rules.table("target.units")
+    low = indicator.casefold()
+    best = max((k for k in table if low == k or low.startswith(k + " ")), key=len, default=None)
+    if best is not None:
+        return indicator[: len(best)], table[best]
+    return indicator.split()[0], "count"
+
+
+def _horizon(ctx: Context, hit: Hit, lo: int, hi: int) -> tuple[int | None, tuple[int, int] | None]:
+    text = ctx.text
+    s, e = _sentence(text, hit.start, lo, hi)
+    period_m = _PERIOD.search(text, s, e)
+    period = None
+    if period_m:
+        y2 = int(period_m.group(2))
+        period = (int(period_m.group(1)), y2 + 2000 if y2 < 100 else y2)
+    baseline_spans = [m.span() for m in _BASELINE.finditer(text, s, e)]
+    years = [m for m in _HORIZON.finditer(text, lo, e)
+             if not any(a <= m.start(1) < b for a, b in baseline_spans)
+             and not (period_m and period_m.start() <= m.start() < period_m.end())]
+    in_sentence = [m for m in years if m.start() >= s]
+    before = [m for m in in_sentence if m.start() < hit.start]
+    pick = before[-1] if before else (in_sentence[0] if in_sentence else None)
+    if pick is None and years:
+        pick = years[-1]
+    if pick is not None:
+        return int(pick.group(1)), period
+    for section in ctx.index.chain(hit.start):
+        m = _HORIZON.search(section.heading)
+        if m:
+            return int(m.group(1)), period
+    return (period[1] if period else None), period
+
+
+def _value(ctx: Context, hit: Hit) -> tuple[float, float | None]:
+    g = hit.match.groupdict()
+    table = ctx.rules.table("number.multipliers")
+    mult = (g.get("mult") or "").casefold() or None
+    v = scale(parse_number(g["v"]), mult, table)
+    v2 = scale(parse_number(g["v2"]), mult, table) if g.get("v2") else None
+    return v, v2
+
+
+def _metric(hit: Hit) -> Metric:
+    metric: Metric = hit.emit["metric"]
+    if metric == "percent" and hit.match.groupdict().get("rate"):
+        return "growth_rate"
+    return metric
+
+
+def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
+    """A Target from a candidate hit inside paragraph [lo, hi), or None if it is no target."""
+    clause = _clause(ctx.text, hit.start, lo, hi)
+    if _excluded(ctx, hit, clause):
+        return None
+    metric = _metric(hit)
+    indicator = _indicator(ctx, hit, clause)
+    unit, unit_metric = _unit(ctx, metric, indicator)
+    if metric == "count" and unit is None:
+        return None
+    value, value_max = _value(ctx, hit)
+    year, period = _horizon(ctx, hit, lo, hi)
+    s, e = _sentence(ctx.text, hit.start, lo, hi)
+    baseline = _BASELINE.search(ctx.text, s, e)
+    clause_text = ctx.text[clause.start:clause.end]
+    fields: dict[str, Any] = {
+        "metric": unit_metric if metric == "count" else metric,
+        "unit": unit if metric == "count" else hit.emit.get("unit"),
+    }
+    return Target(
+        id=f"t{n}", text=clause_text.strip(), span=(hit.start, hit.end),
+        section=ctx.section_id(hit.start), rule=hit.rule.id, indicator=indicator,
+        value=value, value_max=value_max, comparator=_comparator(ctx, hit, clause),
+        year=year, period=period,
+        recurrence="yearly" if metric == "growth_rate" or _YEARLY.search(clause_text) else None,
+        baseline_year=int(baseline.group(1)) if baseline else None, **fields,
+    )
+
+
+def extract(ctx: Context) -> list[Target]:
+    """Targets of the body, paragraph by paragraph."""
+    out: list[Target] = []
+    candidates = [r for r in ctx.rules.of("targets") if "metric" in r.rule.emit]
+    for para in ctx.body_paras():
+        lo, hi = para.span
+        hits = [Hit(m.start(), m.end(), rule, m) for rule in candidates
+                for m in ctx.finditer(rule, lo, hi)]
+        for hit in resolve_overlaps(hits):
+            target = build(ctx, hit, lo, hi, len(out) + 1)
+            if target is not None:
+                out.append(target)
+    return out

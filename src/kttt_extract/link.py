@@ -1,0 +1,151 @@
+"""Tasks: who does what by when. Items under NHIỆM VỤ / TỔ CHỨC THỰC HIỆN (or, in a letter
+without such headings, every item of the body), plus sentences with a lead or support cue.
+
+An item runs from its marker to the next marked paragraph. A short item whose marked children
+follow directly is a container, not a task; if it names a unit, that unit leads its children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from kttt_extract.extract.context import Context
+from kttt_extract.model import Agency, Deadline, Para, Role, Target, Task
+
+_MARKER = regex.compile(
+    r"^(?:(?P<roman>[IVXL]{1,5})\s*[.\-)]|(?P<num>\d{1,2}(?:\.\d{1,2})*)\s*[.)]?(?=\s)"
+    r"|(?P<letter>[a-zđ])\)|(?P<bullet>[-+•*◦▪]))\s*",
+    regex.MULTILINE,
+)
+_SENTENCE = regex.compile(r"[^.;!?\n]+(?:[.;!?]|$)")
+MAX_CONTAINER_WORDS = 15
+TASK_KINDS = ("tasks", "implementation")
+
+
+@dataclass(frozen=True)
+class Item:
+    start: int
+    end: int
+    depth: int  # smaller is shallower
+    text_start: int  # after the marker
+
+
+def _depth(m: regex.Match[str]) -> int:
+    if m.group("roman"):
+        return 0
+    if m.group("num"):
+        return 1 + m.group("num").count(".")
+    return 8 if m.group("letter") else 9
+
+
+def _items(ctx: Context, paras: Sequence[Para]) -> list[Item]:
+    """Marked paragraphs with their extent (up to the next marked paragraph)."""
+    marked = []
+    for p in paras:
+        m = _MARKER.match(ctx.text, p.span[0], p.span[1])
+        if m:
+            marked.append((p, m))
+    items = []
+    closing = ctx.closing_start
+    for i, (p, m) in enumerate(marked):
+        end = marked[i + 1][0].span[0] - 1 if i + 1 < len(marked) else paras[-1].span[1]
+        if p.span[0] < closing <= end:
+            end = closing - 1
+        items.append(Item(p.span[0], max(end, p.span[1]), _depth(m), m.end()))
+    return items
+
+
+def _is_container(ctx: Context, item: Item, nxt: Item | None, has_deadline: bool) -> bool:
+    line_end = ctx.text.find("\n", item.start)
+    line_end = item.end if line_end < 0 else min(line_end, item.end)
+    words = ctx.text[item.text_start:line_end].split()
+    directly_followed = nxt is not None and nxt.depth > item.depth and nxt.start <= line_end + 1
+    short = len(words) <= MAX_CONTAINER_WORDS or ctx.text[line_end - 1:line_end] == ":"
+    return directly_followed and short and not has_deadline
+
+
+def _in_task_section(ctx: Context, pos: int, any_task_sections: bool) -> bool:
+    if not any_task_sections:
+        return pos >= ctx.preamble_start
+    return any(s.kind in TASK_KINDS for s in ctx.index.chain(pos))
+
+
+def _mentions(agencies: Sequence[Agency], lo: int, hi: int, role: Role) -> list[str]:
+    out: list[str] = []
+    for a in agencies:
+        if a.id not in out and any(lo <= m.span[0] < hi and m.role == role for m in a.mentions):
+            out.append(a.id)
+    return out
+
+
+def _lead_of_heading(agencies: Sequence[Agency], item: Item) -> str | None:
+    for a in agencies:
+        for m in a.mentions:
+            if m.span[0] == item.text_start:
+                return a.id
+    return None
+
+
+def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Deadline],
+               agencies: Sequence[Agency]) -> list[Task]:
+    """One task per assignment, with lead, support, report_to, deadlines and targets."""
+    paras = list(ctx.body_paras())
+    if not paras:
+        return []
+    any_task_sections = any(s.kind in TASK_KINDS for s in ctx.sections)
+    items = [i for i in _items(ctx, paras) if _in_task_section(ctx, i.start, any_task_sections)]
+    tasks: list[Task] = []
+    heads: list[tuple[int, str | None]] = []  # container depth, unit leading its children
+    covered: list[tuple[int, int]] = []
+    for n, item in enumerate(items):
+        while heads and heads[-1][0] >= item.depth:
+            heads.pop()
+        nxt = items[n + 1] if n + 1 < len(items) else None
+        has_deadline = any(item.start <= d.span[0] < item.end for d in deadlines)
+        if _is_container(ctx, item, nxt, has_deadline):
+            heads.append((item.depth, _lead_of_heading(agencies, item)))
+            covered.append((item.start, item.start + 1))
+            continue
+        inherited = next((unit for _, unit in reversed(heads) if unit), None)
+        tasks.append(_task(ctx, item.start, item.end, item.text_start, "task.item", inherited,
+                           targets, deadlines, agencies, len(tasks) + 1))
+        covered.append((item.start, item.end))
+    tasks.extend(_sentence_tasks(ctx, covered, targets, deadlines, agencies, len(tasks)))
+    return tasks
+
+
+def _task(ctx: Context, start: int, end: int, text_start: int, rule: str, inherited: str | None,
+          targets: Sequence[Target], deadlines: Sequence[Deadline],
+          agencies: Sequence[Agency], n: int) -> Task:
+    lead = _mentions(agencies, start, end, "lead")
+    if not lead and inherited:
+        lead = [inherited]
+    text = " ".join(ctx.text[text_start:end].split())
+    return Task(
+        id=f"k{n}", text=text, section=ctx.section_id(start), span=(start, end), rule=rule,
+        lead=tuple(lead),
+        support=tuple(_mentions(agencies, start, end, "support")),
+        report_to=tuple(_mentions(agencies, start, end, "report_to")),
+        deadlines=tuple(d.id for d in deadlines if start <= d.span[0] < end),
+        targets=tuple(t.id for t in targets if start <= t.span[0] < end),
+    )
+
+
+def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], targets: Sequence[Target],
+                    deadlines: Sequence[Deadline], agencies: Sequence[Agency], offset: int
+                    ) -> list[Task]:
+    """Sentences outside items where a unit is given work ("Giao X chủ trì, phối hợp với Y")."""
+    out: list[Task] = []
+    for para in ctx.body_paras():
+        if para.span[0] < ctx.preamble_start or any(a <= para.span[0] < b for a, b in covered):
+            continue
+        for m in _SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
+            lo, hi = m.span()
+            if _mentions(agencies, lo, hi, "lead") or _mentions(agencies, lo, hi, "support"):
+                start = lo + len(m.group()) - len(m.group().lstrip())
+                out.append(_task(ctx, start, hi, start, "task.sentence", None, targets,
+                                 deadlines, agencies, offset + len(out) + 1))
+    return out

@@ -1,0 +1,129 @@
+"""Pick a loader by the file's content (magic bytes), not by its name, and run it.
+
+Each loader module exposes `load(data: bytes, path: str, options: LoadOptions) -> Loaded` and is
+imported only when a file of its format arrives, so `kttt --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from kttt_extract.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+from kttt_extract.model import Loaded, SourceFormat
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Knobs of the loaders; the defaults suit a laptop and a batch server alike."""
+
+    max_bytes: int = 50 * MB  # refuse larger inputs (override with --max-size)
+    max_unzipped: int = 200 * MB  # refuse a DOCX whose parts expand beyond this (zip bombs)
+    password: str | None = None
+    ocr: bool = False
+    ocr_lang: str = "vie"
+    timeout: float = 120.0  # for external converters (LibreOffice, Tesseract)
+
+
+def sniff(data: bytes, path: str) -> SourceFormat:
+    """The format of `data`, from its leading bytes; the extension only breaks ties."""
+    head = data[:8]
+    ext = Path(path).suffix.lower().lstrip(".")
+    if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            raise UnreadableInput("damaged ZIP container", path=path,
+                                  hint="the file is truncated or corrupt") from None
+        if "word/document.xml" in names:
+            return "docx"
+        if "mimetype" in names and "content.xml" in names:
+            return "odt"
+        raise UnsupportedInput("not a DOCX (zip) file", path=path,
+                               hint="a ZIP archive without word/document.xml")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if _looks_binary(data):
+        raise UnsupportedInput("not a document this tool reads", path=path,
+                               hint="supported: PDF, DOCX, DOC/RTF/ODT with LibreOffice, text")
+    return "md" if ext in {"md", "markdown"} else "txt"
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False  # a byte-order mark: UTF-16 text is full of NULs, and that is fine
+    if not sample:
+        return False
+    if sample.count(0) > len(sample) // 10:
+        # UTF-16 without BOM: NULs in every other byte
+        evens, odds = sample[0::2].count(0), sample[1::2].count(0)
+        return not (evens > len(sample) // 3 or odds > len(sample) // 3)
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 0))
+    return control > len(sample) // 20
+
+
+_MODULES: dict[str, str] = {
+    "txt": "kttt_extract.loaders.text",
+    "md": "kttt_extract.loaders.text",
+    "docx": "kttt_extract.loaders.docx",
+    "pdf": "kttt_extract.loaders.pdf",
+    "doc": "kttt_extract.loaders.office",
+    "rtf": "kttt_extract.loaders.office",
+    "odt": "kttt_extract.loaders.office",
+}
+
+
+def read_input(path: Path | str, options: LoadOptions) -> bytes:
+    """Read a file's bytes with the size limit applied before reading it whole."""
+    p = Path(path)
+    name = str(path)
+    if p.is_dir():
+        raise UnsupportedInput("is a directory", path=name, hint="use `kttt batch` for folders")
+    try:
+        size = p.stat().st_size
+        if size > options.max_bytes:
+            raise InputTooLarge(
+                f"file is {size / MB:.1f} MB, over the {options.max_bytes / MB:.0f} MB limit",
+                path=name, hint="raise it with --max-size")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableInput("no such file", path=name) from None
+    except PermissionError:
+        raise UnreadableInput("permission denied", path=name) from None
+    except OSError as exc:
+        raise UnreadableInput(f"cannot read: {exc.strerror}", path=name) from None
+    if not data.strip():
+        raise UnreadableInput("empty file", path=name)
+    return data
+
+
+def load(path: Path | str, options: LoadOptions | None = None) -> Loaded:
+    """Read a document from disk and return its blocks."""
+    opts = options or LoadOptions()
+    data = read_input(path, opts)
+    return load_bytes(data, str(path), opts)
+
+
+def load_bytes(data: bytes, path: str, options: LoadOptions | None = None) -> Loaded:
+    """Return the blocks of a document given as bytes (`path` names it in messages)."""
+    opts = options or LoadOptions()
+    fmt = sniff(data, path)
+    module = importlib.import_module(_MODULES[fmt])
+    loaded: Loaded = module.load(data, path, opts, fmt)
+    return loaded
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

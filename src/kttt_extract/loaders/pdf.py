@@ -1,0 +1,338 @@
+"""PDF text layer: pypdfium2 reads it (fast, column order kept), one block per line.
+
+Page numbers and running headers/footers are dropped here, because no engine does it; bold
+and centred lines become hints for the section finder. pdfplumber, 40 to 90 times slower, is
+imported only by `tables()`. Scans (no text layer) go to the optional OCR loader.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import regex
+
+from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
+from kttt_extract.loaders import LoadOptions, sha256
+from kttt_extract.model import Block, Hints, Loaded, Notice, Source, SourceFormat
+from kttt_extract.textnorm import nfc
+
+MIN_CHARS_PER_PAGE = 20  # fewer visible characters a page on average: a scan
+FURNITURE_LINES = 2  # how many lines at the top and at the bottom may be running furniture
+FURNITURE_BAND = 0.15  # ... and only within this share of the page height from its edge
+REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a running header
+Y_TOLERANCE = 6.0  # points; a running header may move this much between pages
+
+_LINE_END = regex.compile(r"\r\n|\r|\n")
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+_PAGE_NUMBER = regex.compile(
+    r"^(?:trang|page)?\s*[-–—(\[]?\s*(\d{1,4})\s*(?:(?:/|trên|of)\s*\d{1,4})?\s*[-–—)\]]?$",
+    regex.IGNORECASE,
+)
+_DIGITS = regex.compile(r"\d+")
+_SUBSET = regex.compile(r"^[A-Z]{6}\+")
+_BOLD_NAME = regex.compile(r"bold|black|heavy|semibold|demi", regex.IGNORECASE)
+_FORCE_BOLD = 1 << 18  # PDF font descriptor flag
+_DAMAGED_HINT = "the file is truncated or corrupt; save or download it again"
+_PDFIUM_ERRORS = {
+    pdfium_c.FPDF_ERR_FILE: "cannot open file",
+    pdfium_c.FPDF_ERR_FORMAT: "bad PDF structure",
+    pdfium_c.FPDF_ERR_PAGE: "page not found or content error",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line of a page's text layer with what its characters told us about its layout."""
+
+    text: str
+    x0: float | None = None  # left edge of its first character, PDF points
+    x1: float | None = None  # right edge of its last character
+    y: float | None = None  # baseline of its first character (PDF y grows upwards)
+    bold: bool = False
+    font: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    number: int  # 1-based
+    width: float
+    bottom: float  # page box in the coordinates of its characters (y grows upwards)
+    top: float
+    lines: tuple[_Line, ...]
+
+
+def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
+    """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line."""
+    pages = _read_document(data, path, options.password)
+    dropped = _furniture(pages)
+    chars = [sum(len(line.text) - line.text.count(" ") for i, line in enumerate(page.lines)
+                 if (p, i) not in dropped) for p, page in enumerate(pages)]
+    if sum(chars) < MIN_CHARS_PER_PAGE * len(pages):
+        return _scanned(data, path, options)
+    blocks = _blocks(pages, dropped, _frame(pages))
+    warnings = _notices(data, chars)
+    source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages), ocr=False)
+    return Loaded(source=source, blocks=tuple(blocks), warnings=tuple(warnings))
+
+
+def _scanned(data: bytes, path: str, options: LoadOptions) -> Loaded:
+    """A PDF without text: OCR it when asked (and available), else say how to."""
+    message = "no text layer: scanned PDF"
+    if not options.ocr:
+        raise NoTextLayer(message, path=path, hint="run with --ocr")
+    try:
+        ocr = importlib.import_module("kttt_extract.loaders.ocr")
+    except ImportError:
+        raise NoTextLayer(message, path=path,
+                          hint="OCR support is not installed: pip install 'kttt-extract[ocr]'"
+                          ) from None
+    loaded: Loaded = ocr.ocr_pdf(data, path, options)
+    return loaded
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _open(data: bytes, path: str, password: str | None) -> Any:
+    """Open with pypdfium2, turning its failures into our typed errors."""
+    try:
+        return pdfium.PdfDocument(data, password=password)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise EncryptedPdf("encrypted PDF", path=path, hint="pass --password") from None
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise EncryptedPdf("encrypted PDF with an unsupported security handler", path=path,
+                               hint="remove the protection in the application that made it"
+                               ) from None
+        reason = _PDFIUM_ERRORS.get(code, "unknown error")
+        raise UnreadableInput(f"damaged PDF: {reason}", path=path, hint=_DAMAGED_HINT) from None
+
+
+def _read_document(data: bytes, path: str, password: str | None) -> list[_Page]:
+    """Every page's lines; pages and text pages are closed as we go to bound memory."""
+    doc = _open(data, path, password)
+    try:
+        count = len(doc)
+        if count == 0:
+            raise UnreadableInput("damaged PDF: no pages", path=path, hint=_DAMAGED_HINT)
+        return [_read_page(doc, index, path) for index in range(count)]
+    finally:
+        doc.close()
+
+
+def _read_page(doc: Any, index: int, path: str) -> _Page:
+    try:
+        page = doc[index]
+    except pdfium.PdfiumError:
+        raise UnreadableInput(f"damaged PDF: page {index + 1} cannot be read", path=path,
+                              hint=_DAMAGED_HINT) from None
+    try:
+        left, bottom, right, top = page.get_bbox()
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range()
+            lines = tuple(_lines(textpage, text))
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        raise UnreadableInput(f"damaged PDF: text of page {index + 1} cannot be read",
+                              path=path, hint=_DAMAGED_HINT) from None
+    finally:
+        page.close()
+    return _Page(number=index + 1, width=float(right - left), bottom=float(bottom),
+                 top=float(top), lines=lines)
+
+
+def _lines(textpage: Any, text: str) -> list[_Line]:
+    """Split a page's text into lines and read each line's position and font."""
+    out: list[_Line] = []
+    start = 0
+    for match in [*_LINE_END.finditer(text), None]:
+        end = match.start() if match else len(text)
+        raw = text[start:end]
+        if raw.strip():
+            out.append(_measure(textpage, raw, start))
+        start = match.end() if match else end
+    return out
+
+
+def _clean(raw: str) -> str:
+    return nfc(_CONTROL.sub("", raw.replace("\ufffe", "-"))).strip()
+
+
+def _measure(textpage: Any, raw: str, start: int) -> _Line:
+    """Position and boldness of a line from its first, middle and last visible characters."""
+    head = len(raw) - len(raw.lstrip())
+    tail = len(raw.rstrip()) - 1
+    middle = (head + tail) // 2
+    if raw[middle].isspace():  # a space between words: take the letter before it
+        middle -= 1
+    probes = [_char_index(textpage, start + i) for i in (head, middle, tail)]
+    text = _clean(raw)
+    if any(p < 0 for p in probes):
+        return _Line(text=text)
+    first, _, last = probes
+    left, _, _, _ = textpage.get_charbox(first)
+    _, _, right, _ = textpage.get_charbox(last)
+    fonts = [_font(textpage, p) for p in probes]
+    return _Line(text=text, x0=float(left), x1=float(right), y=_baseline(textpage, first),
+                 bold=all(bold for _, bold in fonts), font=fonts[0][0])
+
+
+def _char_index(textpage: Any, text_index: int) -> int:
+    return int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index))
+
+
+def _baseline(textpage: Any, index: int) -> float:
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, index, ctypes.byref(x), ctypes.byref(y))
+    return float(y.value)
+
+
+def _font(textpage: Any, index: int) -> tuple[str | None, bool]:
+    """The font name (subset prefix removed) of a character and whether it is bold."""
+    buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    size = pdfium_c.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
+    if size <= 0:
+        return None, False
+    name = _SUBSET.sub("", buf.value.decode("utf-8", errors="replace"))
+    bold = bool(flags.value & _FORCE_BOLD) or bool(_BOLD_NAME.search(name))
+    return name or None, bold
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+def _edges(page: _Page) -> list[tuple[int, str]]:
+    """Lines that may be running furniture: the few nearest the top and the bottom of a page,
+    inside the outer band of its height; returned as (line index, zone)."""
+    placed = sorted((i for i, line in enumerate(page.lines) if line.y is not None),
+                    key=lambda i: -(page.lines[i].y or 0.0))
+    band = (page.top - page.bottom) * FURNITURE_BAND
+    top = [i for i in placed[:FURNITURE_LINES] if (page.lines[i].y or 0.0) > page.top - band]
+    bottom = [i for i in placed[-FURNITURE_LINES:]
+              if (page.lines[i].y or 0.0) < page.bottom + band and i not in top]
+    return [(i, "top") for i in top] + [(i, "bottom") for i in bottom]
+
+
+def _is_page_number(line: _Line, pages: int) -> bool:
+    match = _PAGE_NUMBER.match(line.text)
+    return bool(match) and int(match.group(1)) <= pages + 10
+
+
+def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
+    """(page index, line index) of page numbers and running headers/footers."""
+    dropped: set[tuple[int, int]] = set()
+    repeats: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
+    for p, page in enumerate(pages):
+        edges = _edges(page)
+        for i, zone in edges:
+            line = page.lines[i]
+            if _is_page_number(line, len(pages)):
+                dropped.add((p, i))
+            repeats[(zone, _DIGITS.sub("0", line.text))].append((p, i, line.y or 0.0))
+    needed = max(2, math.ceil(REPEAT_SHARE * len(pages)))
+    for hits in repeats.values():
+        middle = statistics.median(y for _, _, y in hits)
+        near = [(p, i) for p, i, y in hits if abs(y - middle) <= Y_TOLERANCE]
+        if len({p for p, _ in near}) >= needed:
+            dropped.update(near)
+    return dropped
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _frame(pages: list[_Page]) -> tuple[float, float]:
+    """Left and right edges of the text area: the 5th percentile of line starts, and the 95th
+    of line ends or the page width less the left margin, whichever is further right."""
+    lefts = sorted(line.x0 for p in pages for line in p.lines if line.x0 is not None)
+    rights = sorted(line.x1 for p in pages for line in p.lines if line.x1 is not None)
+    if not lefts or not rights:
+        return 0.0, 0.0
+    left = lefts[len(lefts) // 20]
+    width = statistics.median(p.width for p in pages)
+    return left, max(rights[len(rights) * 19 // 20], width - left)
+
+
+def _centered(line: _Line, frame: tuple[float, float]) -> bool:
+    """Centre near the frame's centre and clearly indented on both sides."""
+    left, right = frame
+    width = right - left
+    if line.x0 is None or line.x1 is None or width <= 0:
+        return False
+    indent = width * 0.08
+    off_centre = abs((line.x0 + line.x1) / 2 - (left + right) / 2)
+    return off_centre <= max(width * 0.03, 6.0) and line.x0 - left >= indent and (
+        right - line.x1 >= indent)
+
+
+def _blocks(pages: list[_Page], dropped: set[tuple[int, int]],
+            frame: tuple[float, float]) -> list[Block]:
+    blocks: list[Block] = []
+    for p, page in enumerate(pages):
+        if p:
+            blocks.append(Block(kind="page_break", text="", page=page.number))
+        for i, line in enumerate(page.lines):
+            if (p, i) in dropped or not line.text:
+                continue
+            hints = Hints(bold=line.bold, centered=_centered(line, frame), hard_wrapped=True,
+                          font=line.font)
+            blocks.append(Block(kind="paragraph", text=line.text, page=page.number, hints=hints))
+    return blocks
+
+
+def _notices(data: bytes, chars: list[int]) -> list[Notice]:
+    """Doubts worth telling: pages without text (scanned inside a text PDF), no end marker.
+
+    `chars` counts the visible characters of each page, running headers and numbers left out.
+    """
+    notices: list[Notice] = []
+    empty = [n for n, count in enumerate(chars, start=1) if count < MIN_CHARS_PER_PAGE]
+    if empty:
+        listed = ", ".join(str(n) for n in empty[:20]) + (", ..." if len(empty) > 20 else "")
+        notices.append(Notice(code="pdf-pages-without-text",
+                              message=f"pages without a text layer (scanned?): {listed}"))
+    if b"%%EOF" not in data[-4096:]:
+        notices.append(Notice(code="pdf-truncated",
+                              message="the PDF has no %%EOF end marker: it may be truncated"))
+    return notices
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def tables(data: bytes, password: str | None) -> list[list[list[str]]]:
+    """Every table pdfplumber finds, page by page, as rows of NFC cell strings ('' for none).
+
+    Cells keep pdfplumber's line breaks ("\\n") inside them.
+    """
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    found: list[list[list[str]]] = []
+    try:
+        with pdfplumber.open(BytesIO(data), password=password or "") as pdf:
+            for page in pdf.pages:
+                for table in page.extract_tables():
+                    found.append([[nfc(cell or "") for cell in row] for row in table])
+                page.close()
+    except (PdfminerException, MalformedPDFException, PSException) as exc:
+        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+        if isinstance(cause, PDFEncryptionError):
+            raise EncryptedPdf("encrypted PDF", hint="pass --password") from None
+        raise UnreadableInput("damaged PDF: tables cannot be read", hint=_DAMAGED_HINT) from None
+    return found

@@ -1,0 +1,110 @@
+"""Plain text and Markdown: decode, then one block per non-empty line with its Markdown dress
+turned into hints (`#` heading level, `**bold**`, `---` rules, `~~struck~~` text dropped)."""
+
+from __future__ import annotations
+
+import codecs
+
+import regex
+
+from kttt_extract.errors import UnreadableInput
+from kttt_extract.loaders import LoadOptions, sha256
+from kttt_extract.model import Block, Hints, Loaded, Notice, Source, SourceFormat
+from kttt_extract.textnorm import nfc
+
+_HEADING = regex.compile(r"^\s{0,3}(#{1,6})\s+")
+_RULE_LINE = regex.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
+_STRUCK = regex.compile(r"~~.*?~~")
+_BOLD = regex.compile(r"\*\*|__(?=\S)|(?<=\S)__")
+_ITALIC = regex.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_ESCAPE = regex.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+_ALL_BOLD = regex.compile(r"^\s*\*\*(.+)\*\*\s*$")
+_PAGE_NUMBER = regex.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Decode text bytes; returns (text, encoding). UTF-8, UTF-16 and Windows-1258 are known."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    sample = data[:4096]
+    if sample.count(0) > len(sample) // 4:
+        enc = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        return data.decode(enc, errors="replace"), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1258"), "cp1258"
+    except UnicodeDecodeError:
+        raise UnreadableInput("text in an unknown encoding", path=path,
+                              hint="save it as UTF-8") from None
+
+
+def _clean_inline(text: str) -> str:
+    text = _STRUCK.sub("", text)
+    text = _ITALIC.sub(r"\1", text)
+    text = _BOLD.sub("", text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+def lines_to_blocks(text: str) -> list[Block]:
+    """One block per non-empty line; Markdown dress becomes hints."""
+    blocks: list[Block] = []
+    pos = 0
+    for raw in text.split("\n"):
+        start = pos
+        pos += len(raw) + 1
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        if _RULE_LINE.match(line):
+            if blocks:
+                blocks[-1] = blocks[-1].model_copy(
+                    update={"hints": blocks[-1].hints.model_copy(update={"rule_below": True})})
+            continue
+        level = None
+        m = _HEADING.match(line)
+        if m:
+            level = len(m.group(1))
+            line = line[m.end():]
+        bold = bool(_ALL_BOLD.match(line)) or line.lstrip().startswith("**")
+        content = _clean_inline(line)
+        lead = len(content) - len(content.lstrip())
+        content = content.strip()
+        if not content:
+            continue
+        blocks.append(Block(kind="heading" if level else "paragraph", text=content,
+                            offset=start + lead,
+                            hints=Hints(bold=bold, heading_level=level)))
+    return blocks
+
+
+def _hard_wrapped(blocks: list[Block]) -> bool:
+    """Text pulled from a PDF: short lines, most not ending a sentence."""
+    lengths = sorted(len(b.text) for b in blocks)
+    if len(lengths) < 8:
+        return False
+    median = lengths[len(lengths) // 2]
+    open_ends = sum(1 for b in blocks if not b.text.rstrip().endswith((".", ":", ";", "!", "?")))
+    return median < 110 and open_ends > len(blocks) * 0.5
+
+
+def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
+    text, encoding = decode(data, path)
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    blocks = lines_to_blocks(text)
+    warnings: list[Notice] = []
+    if encoding == "cp1258":
+        warnings.append(Notice(code="legacy-encoding", message="text decoded as Windows-1258"))
+    if _hard_wrapped(blocks):
+        blocks = [b.model_copy(update={"hints": b.hints.model_copy(update={"hard_wrapped": True})})
+                  for b in blocks if not _PAGE_NUMBER.match(b.text)]
+    if not blocks:
+        raise UnreadableInput("no text in file", path=path)
+    source = Source(path=path, format=fmt, sha256=sha256(data))
+    return Loaded(source=source, blocks=tuple(blocks), warnings=tuple(warnings))

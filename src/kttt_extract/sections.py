@@ -1,0 +1,160 @@
+"""NormText + section rules -> the section tree, flattened with parent ids."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from kttt_extract.model import NormText, Para, Section, SectionKind
+from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.load import CompiledRule
+
+_HEADING_END = regex.compile(r":|\.(?=\s+\p{Lu})|\.$")
+_KINDS: tuple[SectionKind, ...] = ("purpose", "objectives", "tasks", "implementation", "other")
+MAX_HEADING = 200
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A paragraph recognised as a heading, before it is placed in the tree."""
+
+    para: Para
+    number: str | None
+    heading: str
+    rank: int
+    kind: SectionKind | None
+    rule: str
+    kind_rule: str | None
+
+
+def _rank(rule: CompiledRule, number: str | None) -> int:
+    base = int(rule.rule.emit.get("rank", 1))
+    if number and rule.id.endswith("decimal-multi"):
+        return base + number.count(".")
+    return base
+
+
+def find_kind(title: str, rules: RuleSet) -> tuple[SectionKind | None, str | None]:
+    """The kind named by a heading: the earliest kind word at its start, or anywhere in capitals."""
+    caps = title.upper() == title
+    best: tuple[int, SectionKind, str] | None = None
+    for rule in rules.of("sections"):
+        kind = rule.rule.emit.get("kind")
+        if kind not in _KINDS or rule.regex is None:
+            continue
+        m = rule.regex.search(title, timeout=1.0)
+        if m is None:
+            continue
+        lead = title[: m.start()].strip(" .,-–:*").casefold()
+        if (caps or lead in ("", "về")) and (best is None or m.start() < best[0]):
+            best = (m.start(), kind, rule.id)
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _short(title: str) -> str:
+    m = _HEADING_END.search(title)
+    head = title[: m.start()] if m else title
+    return head.strip(" .:;,")[:MAX_HEADING].rstrip()
+
+
+def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:
+    """The heading a paragraph opens, if any numbering rule (or a kind word in capitals) fits."""
+    if para.kind in ("table_row", "note"):
+        return None
+    for rule in rules.of("sections"):
+        if rule.regex is None or "rank" not in rule.rule.emit:
+            continue
+        m = rule.regex.match(line, timeout=1.0)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        number = groups.get("num")
+        title = (groups.get("title") or "").strip()
+        kind, kind_rule = find_kind(_short(title), rules)
+        if rule.rule.emit.get("needs_kind") and kind is None:
+            continue
+        return Heading(para, number, _short(title), _rank(rule, number), kind, rule.id, kind_rule)
+    return None
+
+
+def body_end(norm: NormText, rules: RuleSet) -> int:
+    """Where the closing block (Nơi nhận, signature) begins; the end of the text if none."""
+    for rule in rules.of("sections"):
+        if rule.id.startswith("body.") and rule.regex is not None:
+            for para in norm.paras:
+                if rule.regex.match(norm.text, para.span[0], para.span[1], timeout=1.0):
+                    return para.span[0]
+    return len(norm.text)
+
+
+def segment(norm: NormText, rules: RuleSet) -> list[Section]:
+    """Find headings and nest them by rank; spans run to the next heading of equal or lower rank."""
+    end = body_end(norm, rules)
+    heads = [
+        h
+        for p in norm.paras
+        if p.span[0] < end
+        and (h := match_heading(p, norm.text[p.span[0] : p.span[1]], rules)) is not None
+    ]
+    return _tree(heads, end)
+
+
+def _tree(heads: Sequence[Heading], end: int) -> list[Section]:
+    sections: list[Section] = []
+    stack: list[tuple[int, int]] = []  # (rank, index into sections)
+    for i, h in enumerate(heads):
+        while stack and stack[-1][0] >= h.rank:
+            stack.pop()
+        parent = sections[stack[-1][1]] if stack else None
+        kind: SectionKind = h.kind or (parent.kind if parent else "other")
+        stop = end
+        for later in heads[i + 1 :]:
+            if later.rank <= h.rank:
+                stop = later.para.span[0]
+                break
+        sections.append(
+            Section(id=f"s{i + 1}", number=h.number, heading=h.heading, kind=kind,
+                    level=len(stack) + 1, parent=parent.id if parent else None,
+                    span=(h.para.span[0], max(stop - 1, h.para.span[1])), rule=h.rule,
+                    kind_rule=h.kind_rule)
+        )
+        stack.append((h.rank, i))
+    return sections
+
+
+class SectionIndex:
+    """Answers "which section holds this offset" for the extractors."""
+
+    def __init__(self, sections: Sequence[Section]) -> None:
+        self.sections = list(sections)
+        self._starts = [s.span[0] for s in self.sections]
+
+    def innermost(self, pos: int) -> Section | None:
+        i = bisect_right(self._starts, pos) - 1
+        while i >= 0:
+            s = self.sections[i]
+            if s.span[0] <= pos <= s.span[1]:
+                return s
+            i = self._parent_index(s)
+        return None
+
+    def _parent_index(self, s: Section) -> int:
+        if s.parent is None:
+            return -1
+        return int(s.parent[1:]) - 1
+
+    def id_at(self, pos: int) -> str | None:
+        s = self.innermost(pos)
+        return s.id if s else None
+
+    def chain(self, pos: int) -> list[Section]:
+        """Innermost first, then its ancestors."""
+        out: list[Section] = []
+        s = self.innermost(pos)
+        while s is not None:
+            out.append(s)
+            s = self.sections[int(s.parent[1:]) - 1] if s.parent else None
+        return out

@@ -1,0 +1,51 @@
+"""Character-level Vietnamese text normalisation shared by the normaliser and the rule compiler.
+
+Every function here keeps the length of an NFC string unchanged, so that offsets survive.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+# Tone on the first vowel of an open "oa", "oe", "uy" syllable (Ủy, hòa, thủy), the placement of
+# official documents: "Uỷ"/"hoà"/"thuỷ" fold to it. "qu" is a consonant: "quý" keeps its tone.
+_TONE_MOVE = regex.compile(
+    r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\p{L}\p{M}])"
+)
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\ufffe": "-",  # pypdfium2's soft line-end hyphen
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2007": " ", "\u2009": " ",
+        "\u202f": " ", "\u3000": " ", "\t": " ", "\u200b": " ", "\ufeff": " ",
+        "\u2026": "…",
+    }
+)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold_tones(text: str) -> str:
+    """NFC with one tone-mark placement; `Uỷ ban` and `Ủy ban` come out the same."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _TONE_MOVE.sub(r"\1\3\2", decomposed))
+
+
+def unify_chars(text: str) -> str:
+    """One form for dashes, quotes and spaces (length-preserving)."""
+    return text.translate(_CHAR_MAP)
+
+
+def strip_marks(text: str) -> str:
+    """Drop diacritics (đ -> d) for fuzzy keys; not length-preserving."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,116 @@
+"""The command line: payload on stdout, one error line on stderr, documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kttt_extract.errors import ExitStatus
+from tests.conftest import SAMPLES, invoke
+
+SAMPLE = SAMPLES / "vinh-linh-cv-20nq.txt"
+
+
+def test_extract_prints_contract_json(capfd: pytest.CaptureFixture[str]) -> None:
+    out = invoke(["extract", str(SAMPLE)], capfd=capfd).stdout
+    data = json.loads(out)
+    assert data["schema_version"] == "1"
+    assert data["source"]["format"] == "txt"
+    for key in ("document", "sections", "targets", "deadlines", "agencies", "tasks", "warnings",
+                "text"):
+        assert key in data
+    for item in data["targets"] + data["deadlines"]:
+        start, end = item["span"]
+        assert 0 <= start < end <= len(data["text"])
+
+
+def test_no_text_flag(capfd: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(invoke(["extract", "--no-text", str(SAMPLE)], capfd=capfd).stdout)
+    assert "text" not in data
+
+
+def test_output_file_is_written_whole(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out" / "plan.json"
+    res = invoke(["extract", str(SAMPLE), "-o", str(target), "--pretty"], capfd=capfd)
+    assert res.stdout == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == "1"
+    assert [p.name for p in target.parent.iterdir()] == ["plan.json"]
+
+
+def test_missing_file(capfd: pytest.CaptureFixture[str]) -> None:
+    res = invoke(["extract", "/no/such/file.pdf"], code=ExitStatus.UNREADABLE, capfd=capfd)
+    assert res.stderr == "kttt: error: /no/such/file.pdf: no such file\n"
+    assert res.stdout == ""
+
+
+def test_empty_file(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    res = invoke(["extract", str(empty)], code=ExitStatus.UNREADABLE, capfd=capfd)
+    assert res.stderr == f"kttt: error: {empty}: empty file\n"
+
+
+def test_directory_is_refused(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    res = invoke(["extract", str(tmp_path)], code=ExitStatus.UNSUPPORTED, capfd=capfd)
+    assert res.stderr == f"kttt: error: {tmp_path}: is a directory (use `kttt batch` for folders)\n"
+
+
+def test_random_bytes_are_unsupported(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "x.bin"
+    junk.write_bytes(bytes(range(256)) * 20)
+    res = invoke(["extract", str(junk)], code=ExitStatus.UNSUPPORTED, capfd=capfd)
+    assert "not a document this tool reads" in res.stderr
+
+
+def test_zip_that_is_not_docx(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    path = tmp_path / "fake.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hello.txt", "hi")
+    res = invoke(["extract", str(path)], code=ExitStatus.UNSUPPORTED, capfd=capfd)
+    assert res.stderr.startswith(f"kttt: error: {path}: not a DOCX (zip) file")
+
+
+def test_size_limit(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (2 * 1024 * 1024))
+    res = invoke(["extract", "--max-size", "1", str(big)], code=ExitStatus.UNREADABLE,
+                 capfd=capfd)
+    assert "over the 1 MB limit (raise it with --max-size)" in res.stderr
+
+
+def test_broken_rule_dir(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text("concern: deadlines\nschema_version: 1\nrules:\n"
+                                       "  - id: deadline.x\n    description: broken rule here\n"
+                                       "    patern: abc\n", encoding="utf-8")
+    res = invoke(["extract", "--rules", str(tmp_path), str(SAMPLE)], code=ExitStatus.RULES,
+                 capfd=capfd)
+    assert res.stderr == (f"kttt: error: {tmp_path / 'bad.yaml'}:6:5: deadline.x: "
+                          "rules.0.patern: unknown key 'patern'\n")
+
+
+def test_version_and_schema(capfd: pytest.CaptureFixture[str]) -> None:
+    assert invoke(["--version"], capfd=capfd).stdout.startswith("kttt ")
+    schema = json.loads(invoke(["schema"], capfd=capfd).stdout)
+    assert "targets" in schema["properties"]
+
+
+def test_text_command(capfd: pytest.CaptureFixture[str]) -> None:
+    out = invoke(["text", str(SAMPLE)], capfd=capfd).stdout
+    assert "Phòng Nông nghiệp và PTNT huyện chủ trì" in out
+
+
+def test_usage_error(capfd: pytest.CaptureFixture[str]) -> None:
+    invoke(["extract"], code=ExitStatus.USAGE, capfd=capfd)
+
+
+def test_help_runs_as_a_program() -> None:
+    proc = subprocess.run([sys.executable, "-m", "kttt_extract", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "extract" in proc.stdout

@@ -1,0 +1,85 @@
+"""The normaliser: paragraphs, tone placement, offsets back to blocks, idempotence."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kttt_extract.loaders import load_bytes
+from kttt_extract.model import Block, Hints
+from kttt_extract.normalize import locate, normalize
+from kttt_extract.textnorm import fold_tones, unify_chars
+
+WRAPPED = Hints(hard_wrapped=True)
+
+
+def _wrapped(*lines: str) -> list[Block]:
+    return [Block(kind="paragraph", text=t, hints=WRAPPED) for t in lines]
+
+
+def test_tone_placement_is_unified() -> None:
+    assert fold_tones("Uỷ ban") == fold_tones("Ủy ban") == "Ủy ban"
+    assert fold_tones("hoà bình") == "hòa bình"
+    assert fold_tones("quý I") == "quý I"  # "qu" is a consonant
+    assert fold_tones("hoàn thành") == "hoàn thành"  # closed syllable: no change
+
+
+def test_hard_wrapped_lines_rejoin_into_paragraphs() -> None:
+    norm = normalize(_wrapped(
+        "Căn cứ Nghị quyết số 13-NQ/TW ngày 18/3/2002 của Bộ Chính trị khóa",
+        "IX về tiếp tục đổi mới, phát triển và nâng cao hiệu quả kinh tế tập thể và các",
+        "nội dung khác có liên quan đến hợp tác xã trên địa bàn toàn huyện năm nay;",
+        "I. MỤC ĐÍCH, YÊU CẦU",
+        "1. Phòng Tài chính - Kế hoạch",
+        "Thường xuyên kiểm tra, theo dõi, đôn đốc, tổng hợp tình hình thực hiện các",
+    ))
+    lines = norm.text.split("\n")
+    assert lines[0].startswith("Căn cứ") and "khóa IX về" in lines[0]
+    assert lines[1] == "I. MỤC ĐÍCH, YÊU CẦU"
+    assert lines[2] == "1. Phòng Tài chính - Kế hoạch"
+    assert lines[3].startswith("Thường xuyên")
+
+
+def test_document_number_split_by_a_line_end_is_glued() -> None:
+    norm = normalize(_wrapped("thực hiện Nghị quyết số 20-", "NQ/TW của Ban Chấp hành"))
+    assert "20-NQ/TW" in norm.text
+
+
+def test_spans_map_back_to_blocks() -> None:
+    blocks = _wrapped("Thực hiện   Kế hoạch số 67-KH/HU", "của Ban Thường vụ")
+    norm = normalize(blocks)
+    pos = norm.text.index("Ban")
+    block, offset = locate(norm, pos) or (-1, -1)
+    assert blocks[block].text[offset:offset + 3] == "Ban"
+    pos = norm.text.index("Kế")
+    block, offset = locate(norm, pos) or (-1, -1)
+    assert blocks[block].text[offset:offset + 2] == "Kế"
+
+
+def test_markdown_dress_becomes_hints() -> None:
+    loaded = load_bytes("### **II- MỤC TIÊU**\n\n~~xóa~~ Nội dung **đậm**\n\n---\n".encode(),
+                        "x.md")
+    heading, body = loaded.blocks
+    assert heading.text == "II- MỤC TIÊU" and heading.hints.heading_level == 3
+    assert heading.hints.bold
+    assert body.text == "Nội dung đậm" and body.hints.rule_below
+
+
+_vi_text = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíị"
+                   "òỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ UỶỦ .,;:-0123456789\n", max_size=300)
+
+
+@given(_vi_text)
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize([Block(kind="paragraph", text=t) for t in text.split("\n")]).text
+    twice = normalize([Block(kind="paragraph", text=t) for t in once.split("\n")]).text
+    assert once == twice
+
+
+@given(_vi_text)
+def test_every_copied_run_points_at_its_source(text: str) -> None:
+    blocks = [Block(kind="paragraph", text=t, hints=WRAPPED) for t in text.split("\n")]
+    norm = normalize(blocks)
+    for start, end, block, offset in norm.origin:
+        source = fold_tones(unify_chars(blocks[block].text))
+        assert norm.text[start:end] == source[offset:offset + end - start]
