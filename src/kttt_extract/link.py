@@ -81,6 +81,20 @@ def _mentions(agencies: Sequence[Agency], lo: int, hi: int, role: Role) -> list[
     return out
 
 
+def _work_start(ctx: Context, item: Item, agencies: Sequence[Agency]) -> int:
+    """Where the work of an item is written: after a first line that only names its units
+    ("1. Phòng Tài chính - Kế hoạch" then the text), else right after the marker."""
+    line_end = ctx.text.find("\n", item.text_start, item.end)
+    if line_end < 0:
+        return item.text_start
+    line = ctx.text[item.text_start:line_end]
+    for a in agencies:
+        for m in a.mentions:
+            if item.text_start <= m.span[0] < line_end:
+                line = line.replace(ctx.text[m.span[0]:m.span[1]], "")
+    return line_end + 1 if not line.strip(" ,;:.-") else item.text_start
+
+
 def _lead_of_heading(agencies: Sequence[Agency], item: Item) -> str | None:
     for a in agencies:
         for m in a.mentions:
@@ -110,7 +124,8 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
             covered.append((item.start, item.start + 1))
             continue
         inherited = next((unit for _, unit in reversed(heads) if unit), None)
-        tasks.append(_task(ctx, item.start, item.end, item.text_start, "task.item", inherited,
+        text_start = _work_start(ctx, item, agencies)
+        tasks.append(_task(ctx, item.start, item.end, text_start, "task.item", inherited,
                            targets, deadlines, agencies, len(tasks) + 1))
         covered.append((item.start, item.end))
     tasks.extend(_sentence_tasks(ctx, covered, targets, deadlines, agencies, len(tasks)))

@@ -30,7 +30,7 @@ import regex
 
 from kttt_extract.errors import UnreadableInput
 from kttt_extract.model import Result
-from kttt_extract.textnorm import fold_tones
+from kttt_extract.textnorm import fold_tones, unify_chars
 
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
@@ -45,7 +45,7 @@ def norm(text: Any) -> str:
     """Tone-folded, casefolded, whitespace collapsed; '' for None."""
     if text is None:
         return ""
-    return " ".join(fold_tones(str(text)).casefold().split())
+    return " ".join(fold_tones(unify_chars(str(text))).casefold().split())
 
 
 @dataclass(frozen=True)

@@ -82,11 +82,11 @@ def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:
 
 def body_end(norm: NormText, rules: RuleSet) -> int:
     """Where the closing block (Nơi nhận, signature) begins; the end of the text if none."""
-    for rule in rules.of("sections"):
-        if rule.id.startswith("body.") and rule.regex is not None:
-            for para in norm.paras:
-                if rule.regex.match(norm.text, para.span[0], para.span[1], timeout=1.0):
-                    return para.span[0]
+    pattern = rules.get("body.end").regex
+    if pattern is not None:
+        for para in norm.paras:
+            if pattern.match(norm.text, para.span[0], para.span[1], timeout=1.0):
+                return para.span[0]
     return len(norm.text)
 
 

@@ -21,7 +21,8 @@ _GAP_AFTER = regex.compile(
     r"^[\s,(]*(?:(?:và|cùng|với|về|gửi|lên|đến|qua|cho|kết\s+quả(?:\s+thực\s+hiện)?)[\s,(]*)*$"
 )
 _CHAIN = regex.compile(r"^\s*(?:,|và|;)?\s*(?:\(?qua|và)?\s*$")
-_SEPARATORS = regex.compile(r"(?:[\s,;\-]|\bvà\b)+$")
+_SEPARATORS = regex.compile(r"(?:[\s,;\-]|\bvà\b|\bcác\b)+$")
+_DASH = regex.compile(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)")
 MAX_LOWER = 8
 MAX_TOKENS = 14
 ROLE_ORDER: tuple[Role, ...] = ("lead", "report_to", "support", "requested", "mentioned")
@@ -60,9 +61,9 @@ def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) ->
     for i, m in enumerate(tokens[:MAX_TOKENS]):
         tok = m.group()
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
-        if _starts("agency.stop", rules, text, m.start()) >= 0:
-            break
         level_end = _starts("agency.levels", rules, text, m.start())
+        if level_end < 0 and _starts("agency.stop", rules, text, m.start()) >= 0:
+            break
         if tok in ("-", "–") or tok == "và":
             if after_level or not _is_cap(nxt) or _starts("agency.heads", rules, text,
                                                           tokens[i + 1].start()) >= 0:
@@ -115,6 +116,8 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
             a = m.start()
             if not free(a, m.end()) or _starts("agency.not-names", rules, ctx_text, a) >= 0:
                 continue
+            if a > 0 and ctx_text[a - 1] in "-/&":  # inside a document number: 784-UBND-KTN
+                continue
             b = _extend(ctx_text, a, m.end(), rules, end)
             if b == m.end() and not _standalone(m.group()):
                 continue
@@ -130,19 +133,22 @@ def _standalone(head: str) -> bool:
 def canonical(surface: str, rules: RuleSet) -> str:
     """The canonical name: abbreviations expanded, variants unified, a one-level unit's bare
     level word dropped."""
-    name = " ".join(surface.split()).strip(" ,;:.-")
+    name = _DASH.sub(" - ", " ".join(surface.split())).strip(" ,;:.-")
     abbr = rules.get("agency.abbreviations")
     if abbr.regex is not None:
         name = abbr.regex.sub(lambda m: abbr.lookup.get(m.group().casefold(), m.group()), name)
-    var = rules.get("agency.variants")
-    if var.regex is not None:
-        name = var.regex.sub(lambda m: var.lookup.get(m.group().casefold(), m.group()), name)
     single = rules.get("agency.single-level-heads").regex
     levels = rules.get("agency.levels").regex
     if single is not None and levels is not None and single.match(name):
         last = list(levels.finditer(name))
         if last and last[-1].end() == len(name) and last[-1].start() > 0:
             name = name[: last[-1].start()].rstrip()
+    var = rules.get("agency.variants")
+    if var.regex is not None:  # a field name spelt another way, at the end of the name only
+        found = [m for m in var.regex.finditer(name) if m.end() == len(name)]
+        if found:
+            m = found[-1]
+            name = name[: m.start()] + var.lookup.get(m.group().casefold(), m.group())
     return name[:1].upper() + name[1:] if name else name
 
 

@@ -39,9 +39,20 @@ class Context:
         return self.norm.text
 
     def body_paras(self) -> Iterator[Para]:
+        """Paragraphs of the body, without a letter's addressee block ("Kính gửi: - ...")."""
+        addressees = self.rules.get("meta.addressees").regex
+        in_block = False
         for p in self.norm.paras:
-            if p.span[0] >= self.body_start and p.span[1] <= self.body_end:
-                yield p
+            if not (p.span[0] >= self.body_start and p.span[1] <= self.body_end):
+                continue
+            line = self.text[p.span[0]:p.span[1]]
+            if addressees is not None and addressees.match(line):
+                in_block = True
+                continue
+            if in_block and line.startswith(("-", "+", "•")) and p.span[0] < self.preamble_start:
+                continue
+            in_block = False
+            yield p
 
     def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None
                  ) -> Iterator[regex.Match[str]]:

@@ -37,11 +37,17 @@ def extract(ctx: Context, targets: list[Target] | None = None) -> list[Deadline]
 
 
 def _inside_target_clause(text: str, hit: Hit, targets: list[Target]) -> bool:
-    if hit.emit.get("recurrence") != "yearly" or hit.match.groupdict().get("d"):
+    """A yearly rate or a period inside a target's clause belongs to the target."""
+    yearly = hit.emit.get("recurrence") == "yearly" and not hit.match.groupdict().get("d")
+    period = hit.emit.get("kind") == "period" and bool(hit.match.groupdict().get("y2"))
+    if not (yearly or period):
         return False
     lo = max(text.rfind(c, 0, hit.start) for c in ";.\n") + 1
     hi = min((i for i in (text.find(c, hit.end) for c in ";.\n") if i >= 0), default=len(text))
-    return any(lo <= t.span[0] < hi and t.recurrence == "yearly" for t in targets)
+    inside = [t for t in targets if lo <= t.span[0] < hi]
+    if yearly:
+        return any(t.recurrence == "yearly" for t in inside)
+    return any(t.period is not None for t in inside)
 
 
 def resolve(hit: Hit, ctx: Context) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ _HORIZON = regex.compile(
 )
 _BASELINE = regex.compile(rf"so\s+với\s+(?:cùng\s+kỳ\s+)?năm\s+{_YEAR}")
 _PERIOD = regex.compile(rf"giai\s+đoạn\s+{_YEAR}\s*[-–]\s*((?:19|20)?\d\d)")
-_YEARLY = regex.compile(r"(?:hàng|hằng|mỗi)\s+năm|bình\s+quân|/\s*năm")
+_YEARLY = regex.compile(r"(?:hàng|hằng|mỗi)\s+năm|/\s*năm", regex.IGNORECASE)
+_GROWTH = regex.compile(r"tăng(?:\s+\S+){0,2}\s*$", regex.IGNORECASE)
 _CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
 _INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
 MAX_INDICATOR_WORDS = 10
@@ -161,7 +162,7 @@ def _horizon(ctx: Context, hit: Hit, lo: int, hi: int) -> tuple[int | None, tupl
         m = _HORIZON.search(section.heading)
         if m:
             return int(m.group(1)), period
-    return (period[1] if period else None), period
+    return None, period
 
 
 def _value(ctx: Context, hit: Hit) -> tuple[float, float | None]:
@@ -173,9 +174,15 @@ def _value(ctx: Context, hit: Hit) -> tuple[float, float | None]:
     return v, v2
 
 
-def _metric(hit: Hit) -> Metric:
+def _metric(ctx: Context, hit: Hit, clause: Clause) -> Metric:
+    """Percent, or growth_rate for "%/năm" and for "hàng năm tăng (từ) 10%"."""
     metric: Metric = hit.emit["metric"]
-    if metric == "percent" and hit.match.groupdict().get("rate"):
+    if metric != "percent":
+        return metric
+    if hit.match.groupdict().get("rate"):
+        return "growth_rate"
+    before = ctx.text[clause.start:hit.start]
+    if _YEARLY.search(before) and _GROWTH.search(before):
         return "growth_rate"
     return metric
 
@@ -185,7 +192,7 @@ def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
     clause = _clause(ctx.text, hit.start, lo, hi)
     if _excluded(ctx, hit, clause):
         return None
-    metric = _metric(hit)
+    metric = _metric(ctx, hit, clause)
     indicator = _indicator(ctx, hit, clause)
     unit, unit_metric = _unit(ctx, metric, indicator)
     if metric == "count" and unit is None:

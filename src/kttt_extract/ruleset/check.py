@@ -20,11 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+from pydantic import ValidationError
+
 from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset.examples import ExampleRunner, Extractor, Outcome, examples_of
 from kttt_extract.ruleset.load import (
     CompiledRule,
     RuleSet,
+    _Loader,
+    _nearest,
+    _plain,
+    _rule_id_at,
     compile_rule,
     read_rule_file,
     shipped_rules_dir,
@@ -178,14 +185,17 @@ def _outcome_problem(outcome: Outcome) -> Problem | None:
     return Problem(str(ex.file), ex.line, ex.col, ex.rule_id, outcome.message, "error", "example")
 
 
-def check_file(path: Path, problems: list[Problem], timeout: float = SLOW_SECONDS) -> FileState:
-    """Validate, compile and lint one file, appending what is wrong to `problems`."""
+def check_file(path: Path, problems: list[Problem], timeout: float | None = SLOW_SECONDS
+               ) -> FileState:
+    """Validate, compile and lint one file, appending what is wrong to `problems`.
+
+    `timeout=None` skips timing the patterns."""
     state = FileState(path)
     try:
         state.parsed, state.where = read_rule_file(path)
     except RuleFileError as exc:
-        problems.append(Problem(str(path), exc.line_no, exc.col, exc.rule_id, exc.message,
-                                code="schema"))
+        first = Problem(str(path), exc.line_no, exc.col, exc.rule_id, exc.message, code="schema")
+        problems.extend(schema_problems(path) or [first])
         state.valid = False
         return state
     for i, rule in enumerate(state.parsed.rules):
@@ -199,13 +209,35 @@ def check_file(path: Path, problems: list[Problem], timeout: float = SLOW_SECOND
             continue
         state.compiled.append(compiled)
         problems.extend(lint_rule(rule, str(path), at))
-        slow = slow_input(compiled, timeout)
+        slow = slow_input(compiled, timeout) if timeout is not None else None
         if slow is not None:
             line, col = at(("pattern",) if rule.pattern else ())
             problems.append(Problem(str(path), line, col, rule.id,
                                     f"pattern too slow (over {timeout:g} s on {slow})",
                                     code="slow"))
     return state
+
+
+def schema_problems(path: Path) -> list[Problem]:
+    """Every schema error of a file that parses as YAML (`read_rule_file` stops at the first)."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+        where: Where = {}
+        data = _plain(node, (), where, str(path)) if node is not None else None
+        RuleFile.model_validate(data)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RuleFileError):
+        return []  # read_rule_file's own message says it
+    except ValidationError as exc:
+        out: dict[tuple[int, int, str], Problem] = {}
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line, col = _nearest(where, loc)
+            what = err["msg"] if err["type"] != "extra_forbidden" else f"unknown key {loc[-1]!r}"
+            message = f"{'.'.join(str(p) for p in loc)}: {what}"
+            out.setdefault((line, col, message), Problem(
+                str(path), line, col, _rule_id_at(data, loc), message, code="schema"))
+        return list(out.values())
+    return []
 
 
 def _at(state: FileState, i: int) -> Any:

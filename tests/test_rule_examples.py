@@ -1,0 +1,55 @@
+"""One test per inline example of the shipped rules (sqlfluff's generator).
+
+Ids read `deadlines/deadline.quarter-end/match-2`, so `pytest -k quarter-end` runs one rule.
+`todo` examples are expected failures (not strict: a todo that starts passing is reported by
+`kttt rules check`, then moved to `match` by hand). An invalid rule file gives one failing test.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from kttt_extract.errors import RuleFileError
+from kttt_extract.ruleset.check import Problem, assemble, check_file
+from kttt_extract.ruleset.examples import Example, ExampleRunner, read_examples
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for path in sorted(RULES.glob("*.yaml")):
+        try:
+            examples = read_examples(path)
+        except RuleFileError as exc:
+            params.append(pytest.param(exc.line(), id=f"{path.stem}/invalid"))
+            continue
+        for ex in examples:
+            marks = [pytest.mark.xfail(strict=False, reason="todo")] if ex.kind == "todo" else []
+            params.append(pytest.param(ex, id=ex.test_id, marks=marks))
+    return params
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "example" in metafunc.fixturenames:
+        metafunc.parametrize("example", _params())
+
+
+@cache
+def runner() -> ExampleRunner:
+    """The repository's rules, merged as `load_rules` merges them (patterns not timed here)."""
+    problems: list[Problem] = []
+    states = [check_file(p, problems, timeout=None) for p in sorted(RULES.glob("*.yaml"))]
+    return ExampleRunner(assemble(states))
+
+
+def test_example(example: Example | str) -> None:
+    if isinstance(example, str):
+        pytest.fail(example)  # the rule file does not load
+    run = runner()
+    assert run.owns(example), f"{example.rule_id} is defined twice or retired by an alias"
+    outcome = run.run(example)
+    assert outcome.ok, f"{example.file.name}:{example.line}: {outcome.message}"
