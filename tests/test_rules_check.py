@@ -185,6 +185,27 @@ def test_duplicate_words_and_table_keys_after_folding(tmp_path: Path) -> None:
     ]
 
 
+def test_a_replacement_that_drops_entries_is_a_warning(tmp_path: Path) -> None:
+    shipped, user = tmp_path / "shipped", tmp_path / "user"
+    shipped.mkdir()
+    user.mkdir()
+    words = """\
+      - id: deadline.words
+        description: Words that a user's copy of the rule should keep.
+        words: [{}]
+        examples:
+          match: ["khóa"]
+          no_match: ["khác"]
+    """
+    write(shipped, "w.yaml", words.format("khóa, hạn, kỳ"))
+    path = write(user, "w.yaml", words.format("Khoá, kỳ, đợt"))
+    report = check_dirs([shipped, user], examples=False)
+    assert lines(report) == [
+        f"{path}:4:5: deadline.words: replaces shipped/w.yaml:4 and drops 1 of its entries "
+        "('hạn'); a replacement is whole: copy the entries you keep"]
+    assert report.ok
+
+
 def test_every_file_is_reported_and_invalid_files_run_no_examples(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", GOOD)
     broken = write(tmp_path, "c.yaml", GOOD.replace("(?P<date>", "(?P<date").replace(

@@ -477,6 +477,7 @@ Cell = str | int | float | None
 DOC_COLUMNS = ("path", "doc_kind", "doc_number", "doc_issuer", "doc_date")
 TABLES = ("targets", "deadlines", "tasks")
 _TAIL = ("section", "rule", "span")
+EXCEL_ROWS = 1_048_576
 
 
 def item_columns(table: str) -> tuple[str, ...]:
@@ -554,7 +555,7 @@ def _xlsx_bytes(headers: dict[str, tuple[str, ...]], rows: dict[str, list[list[C
     for table in TABLES:
         sheet = book.create_sheet(table)
         sheet.append(list(headers[table]))
-        for row in rows[table]:
+        for row in rows[table][:EXCEL_ROWS - 1]:  # the CSV keeps every row
             sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v)[:32767] if isinstance(v, str) else v
                           for v in row])
     buf = io.BytesIO()

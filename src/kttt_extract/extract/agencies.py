@@ -40,7 +40,7 @@ class Found:
 
 
 def _is_cap(tok: str) -> bool:
-    return tok[:1].isupper() or tok[:1].isdigit()
+    return tok[:1].isupper()
 
 
 def _starts(rule_id: str, rules: RuleSet, text: str, pos: int) -> int:
@@ -52,8 +52,10 @@ def _starts(rule_id: str, rules: RuleSet, text: str, pos: int) -> int:
     return m.end() if m else -1
 
 
-def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> int:
-    """Where a name opened at `start` by a head ending at `head_end` stops."""
+def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int,
+            complete: bool = False) -> int:
+    """Where a name opened at `start` by a head ending at `head_end` stops; a `complete` name
+    (from the full-name list) takes only a level and a place after it."""
     end = head_end
     after_level = False
     lower = 0
@@ -62,7 +64,8 @@ def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) ->
         tok = m.group()
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         level_end = _starts("agency.levels", rules, text, m.start())
-        if level_end < 0 and _starts("agency.stop", rules, text, m.start()) >= 0:
+        stop = complete or i > 0 or not tok[:1].isalpha()  # a head takes a word: "Quỹ hỗ trợ"
+        if level_end < 0 and stop and _starts("agency.stop", rules, text, m.start()) >= 0:
             break
         if tok in ("-", "–") or tok == "và":
             if after_level or not _is_cap(nxt) or _starts("agency.heads", rules, text,
@@ -106,7 +109,7 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
                 if _starts("agency.not-groups", rules, ctx_text[a:b], 0) >= 0:
                     continue
             else:
-                b = _extend(ctx_text, a, b, rules, end)
+                b = _extend(ctx_text, a, b, rules, end, complete=True)
             if free(a, b):
                 found.append(Found(a, b, ctx_text[a:b], rule_id, group))
                 taken.append((a, b))
@@ -204,12 +207,12 @@ def _item_head(ctx: Context, start: int, names: list[Found]) -> Found | None:
     has_task_sections = any(s.kind in ("tasks", "implementation") for s in ctx.sections)
     if has_task_sections and not kinds & {"tasks", "implementation"}:
         return None
+    if not names:
+        return None
     line = ctx.text[start:start + 12]
     marker = regex.match(r"^(?:[IVXL]+[.\-)]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-zđ]\)|[-+•])\s*", line)
-    if marker is None or not names:
-        return None
     first = names[0]
-    return first if first.start == start + marker.end() else None
+    return first if first.start == start + (marker.end() if marker else 0) else None
 
 
 def extract(ctx: Context) -> list[Agency]:

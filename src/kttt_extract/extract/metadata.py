@@ -31,21 +31,33 @@ def _first(ctx: Context, rule_id: str, lines: Sequence[str]) -> regex.Match[str]
     return None
 
 
-def _kind_and_title(ctx: Context, head: list[str]) -> tuple[str | None, str | None]:
+def _title_after(ctx: Context, paras: Sequence[Para]) -> str | None:
+    """The title lines after the kind line: bold or centred lines, or the first line that is
+    not a preamble, up to a rule line ("-----") or the preamble."""
+    preamble = ctx.rules.get("body.start-preamble").regex
+    title: list[str] = []
+    for p in paras[:4]:
+        line = ctx.text[p.span[0]:p.span[1]]
+        dressed = p.hints.bold or p.hints.centered or p.hints.heading_level is not None
+        if p.number or line.startswith(("I.", "I-", "1.")):
+            break
+        if preamble and preamble.match(line) and not dressed:
+            break
+        title.append(line)
+        if p.hints.rule_below or not dressed:
+            break
+    return " ".join(title).strip() or None
+
+
+def _kind_and_title(ctx: Context, head_paras: Sequence[Para]) -> tuple[str | None, str | None]:
     table = ctx.rules.table("meta.kind-names")
     title_rule = ctx.rules.get("body.start-title").regex
-    preamble = ctx.rules.get("body.start-preamble").regex
+    head = _lines(ctx, head_paras)
     for i, line in enumerate(head):
         m = title_rule.match(line) if title_rule else None
         if m:
             kind = table.get(" ".join(fold_tones(m.group("kind")).split()).casefold())
-            rest = [x for x in head[i + 1:i + 4]]
-            title = []
-            for x in rest:
-                if preamble and preamble.match(x) or x.startswith(("I.", "I-", "1.")):
-                    break
-                title.append(x)
-            return kind, " ".join(title).strip() or None
+            return kind, _title_after(ctx, head_paras[i + 1:])
     letter = _first(ctx, "body.start-letter", head)
     if letter:
         title = [letter.group("title")]
@@ -110,13 +122,39 @@ def _issuer(ctx: Context, head: list[str], on_behalf: str | None) -> str | None:
     return None
 
 
+_LEVEL_OF = (("Tỉnh ủy", "tỉnh"), ("Huyện ủy", "huyện"), ("Thành ủy", "thành phố"))
+
+
+def _with_place(issuer: str | None, texts: Sequence[str], place: str | None) -> str | None:
+    """Name the place of an issuer that gives only its level ("Ủy ban nhân dân huyện" in a
+    plan of huyện Vĩnh Linh): from "<level> <Place>" in the title or header, else, for a
+    district, from the place of issue."""
+    if not issuer:
+        return issuer
+    words = issuer.split()
+    level = next((lv for suffix, lv in _LEVEL_OF if issuer.endswith(suffix)), None)
+    if level is None and words[-1] in ("tỉnh", "huyện", "xã"):
+        level = words[-1]
+    if level is None:
+        return issuer
+    pattern = regex.compile(rf"\b{level}\s+((?:\p{{Lu}}\p{{Ll}}*\s*){{1,3}})")
+    for text in texts:
+        m = pattern.search(text)
+        if m:
+            return f"{issuer} {m.group(1).strip()}"
+    if place and level == "huyện":
+        return f"{issuer} {place}"
+    return issuer
+
+
 def extract(ctx: Context, references: Sequence[Reference],
             signatures: Sequence[Signature] = ()) -> Document:
     """The `document` object of the contract."""
     first_section = ctx.sections[0].span[0] if ctx.sections else ctx.body_end
-    head = _lines(ctx, [p for p in ctx.norm.paras if p.span[0] < first_section])
+    head_paras = [p for p in ctx.norm.paras if p.span[0] < first_section]
+    head = _lines(ctx, head_paras)
     tail = _lines(ctx, [p for p in ctx.norm.paras if p.span[0] >= ctx.body_end])
-    kind, title = _kind_and_title(ctx, head)
+    kind, title = _kind_and_title(ctx, head_paras)
     num = _first(ctx, "meta.number", head)
     place, date = _date(_first(ctx, "meta.place-date", head + tail))
     signer, on_behalf = _signer(ctx, tail)
@@ -124,7 +162,7 @@ def extract(ctx: Context, references: Sequence[Reference],
         kind=kind,
         number=num.group("number").replace(" ", "") if num and num.group("number") else None,
         title=title,
-        issuer=_issuer(ctx, head, on_behalf),
+        issuer=_with_place(_issuer(ctx, head, on_behalf), [title or "", *head], place),
         place=place,
         date=date,
         signer=signer,

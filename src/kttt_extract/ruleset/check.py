@@ -136,6 +136,7 @@ def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = 
         paths = [p for p in sorted(folder.glob("*.yaml")) if p not in (skip or set())]
         folder_states = [check_file(p, report.problems, timeout) for p in paths]
         report.problems.extend(_duplicate_ids(folder_states))
+        report.problems.extend(_overrides(states, folder_states))
         states.extend(folder_states)
         report.files.extend(paths)
     if examples:
@@ -330,6 +331,30 @@ def _duplicate_ids(states: Sequence[FileState]) -> list[Problem]:
                     out.append(Problem(str(state.path), line, col, rule.id,
                                        f"alias {alias!r} is still a rule id (at {where})",
                                        code="dup-id"))
+    return out
+
+
+def _overrides(earlier: Sequence[FileState], later: Sequence[FileState]) -> list[Problem]:
+    """Warn when a rule replacing one of an earlier directory drops some of its words or keys:
+    a replacement is whole, so a user's copy of a table must keep the shipped entries."""
+    before = {c.id: c for s in earlier for c in s.compiled}
+    out: list[Problem] = []
+    for state in later:
+        for i, rule in enumerate(state.parsed.rules if state.parsed else ()):
+            old = before.get(rule.id)
+            if old is None:
+                continue
+            lost = ({_fold(w) for w in old.rule.words} - {_fold(w) for w in rule.words}) | (
+                {_fold(k) for k in old.rule.table} - {_fold(k) for k in rule.table})
+            if lost:
+                line, col = _at(state, i)(("id",))
+                sample = ", ".join(repr(w) for w in sorted(lost)[:3])
+                more = ", ..." if len(lost) > 3 else ""
+                out.append(Problem(
+                    str(state.path), line, col, rule.id,
+                    f"replaces {old.file.parent.name}/{old.file.name}:{old.line} and drops "
+                    f"{len(lost)} of its entries ({sample}{more}); a replacement is whole: "
+                    "copy the entries you keep", "warning", "override"))
     return out
 
 
