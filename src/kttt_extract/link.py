@@ -138,6 +138,8 @@ def _task(ctx: Context, start: int, end: int, text_start: int, rule: str, inheri
     lead = _mentions(agencies, start, end, "lead")
     if not lead and inherited:
         lead = [inherited]
+    if not lead:  # "Đề nghị X ...": those asked are the ones who would do the work
+        lead = _mentions(agencies, start, end, "requested")
     text = " ".join(ctx.text[text_start:end].split())
     return Task(
         id=f"k{n}", text=text, section=ctx.section_id(start), span=(start, end), rule=rule,

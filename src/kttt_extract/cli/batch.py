@@ -115,7 +115,7 @@ def _bar() -> Iterator[Report]:
                 progress.console.print(f"kttt: error: {entry.path}: {entry.code}: "
                                        f"{entry.message}", markup=False, highlight=False)
             progress.update(task, completed=done, total=total)
-            speed = progress.tasks[task].speed
+            speed = next(t.speed for t in progress.tasks if t.id == task)
             progress.update(task, rate=f"{speed:.1f}" if speed else "-")
 
         yield report

@@ -98,12 +98,20 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
+    titles = rules.get("agency.person-titles").regex
+
+    def person(a: int) -> bool:
+        before = ctx_text[max(start, a - 30):a]
+        return titles is not None and _ends_with(titles, before.rstrip())
+
     for rule_id, group in (("agency.groups", True), ("agency.names", False)):
         pattern = rules.get(rule_id).regex
         if pattern is None:
             continue
         for m in pattern.finditer(ctx_text, start, end, timeout=5.0):
             a, b = m.span()
+            if person(a) or (not group and _starts("agency.not-names", rules, ctx_text, a) >= 0):
+                continue
             if group:
                 b = a + len(_SEPARATORS.sub("", m.group()))
                 if _starts("agency.not-groups", rules, ctx_text[a:b], 0) >= 0:
@@ -121,12 +129,19 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
                 continue
             if a > 0 and ctx_text[a - 1] in "-/&":  # inside a document number: 784-UBND-KTN
                 continue
+            if person(a):
+                continue
             b = _extend(ctx_text, a, m.end(), rules, end)
             if b == m.end() and not _standalone(m.group()):
                 continue
             found.append(Found(a, b, ctx_text[a:b].rstrip(" -"), "agency.heads"))
             taken.append((a, b))
     return sorted(found, key=lambda f: f.start)
+
+
+def _ends_with(pattern: regex.Pattern[str], text: str) -> bool:
+    """Whether a match of `pattern` ends exactly at the end of `text`."""
+    return any(m.end() == len(text) for m in pattern.finditer(text, max(0, len(text) - 25)))
 
 
 def _standalone(head: str) -> bool:
@@ -153,6 +168,16 @@ def canonical(surface: str, rules: RuleSet) -> str:
             m = found[-1]
             name = name[: m.start()] + var.lookup.get(m.group().casefold(), m.group())
     return name[:1].upper() + name[1:] if name else name
+
+
+def _group_name(name: str, rules: RuleSet) -> str:
+    """A group's canonical name: the group-name table, and "các" where the text leaves it out
+    ("cấp ủy đảng" is "Các cấp ủy đảng")."""
+    table = rules.table("agency.group-names")
+    name = table.get(" ".join(name.casefold().split()), name)
+    if regex.match(r"(?i)cấp\s+ủy", name):
+        name = "các " + name
+    return name[:1].upper() + name[1:]
 
 
 def _key(name: str) -> str:
@@ -232,6 +257,8 @@ def extract(ctx: Context) -> list[Agency]:
                 roles[name] = (role, rule_id)
         for n in names:
             display = canonical(n.name, rules)
+            if n.group:
+                display = _group_name(display, rules)
             key = _key(display)
             if key not in by_key:
                 by_key[key] = ([], [], n.group)
