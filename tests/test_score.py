@@ -23,11 +23,11 @@ from kttt_extract.model import (
 )
 from kttt_extract.score import (
     ListScore,
+    Summary,
     find_samples,
     match,
     regressions,
     score,
-    summarize,
     task_prefix,
 )
 
@@ -209,7 +209,7 @@ def test_summary_baseline_and_regressions() -> None:
     good = score(result(deadlines=(deadline("ongoing"),)), {"deadlines": [{"kind": "ongoing"}]},
                  "a")
     bad = score(result(), {"deadlines": [{"kind": "ongoing"}]}, "b")
-    summary = summarize([good, bad])
+    summary = Summary([good, bad])
     assert summary.lists["deadlines"].f1 == pytest.approx(2 / 3)
     base = summary.baseline()
     assert base["documents"]["b"]["deadlines"] == 0.0

@@ -20,7 +20,8 @@ _MARKER = regex.compile(
     r"|(?P<letter>[a-zđ])\)|(?P<bullet>[-+•*◦▪]))\s*",
     regex.MULTILINE,
 )
-_SENTENCE = regex.compile(r"[^.;!?\n]+(?:[.;!?]|$)")
+_SENTENCE = regex.compile(r"(?:[^.!?\n]|\.(?!\s+\p{Lu}|/|\s*$))+(?:[.!?]+/?\.?|$)")
+_CLAUSE_START = regex.compile(r"[,;]\s*")
 MAX_CONTAINER_WORDS = 15
 TASK_KINDS = ("tasks", "implementation")
 
@@ -151,6 +152,27 @@ def _task(ctx: Context, start: int, end: int, text_start: int, rule: str, inheri
     )
 
 
+def _first_actor(agencies: Sequence[Agency], lo: int, hi: int) -> int | None:
+    """Start of the first mention in [lo, hi) that leads, supports or is asked to act."""
+    found = [m.span[0] for a in agencies for m in a.mentions
+             if lo <= m.span[0] < hi and m.role in ("lead", "support", "requested")]
+    return min(found) if found else None
+
+
+def _clause_start(text: str, lo: int, starts: list[int], first: int) -> int:
+    """The sentence start, or the clause holding the first actor when the sentence opens with
+    a long preamble ("Trên đây là ..., UBND huyện yêu cầu ...")."""
+    start = lo
+    if starts and first - lo > 200:
+        start = max(s for s in starts if s <= first)
+        # back up over the clause's subject: "UBND huyện yêu cầu <actor>"
+        comma = text.rfind(",", lo, first)
+        start = comma + 1 if comma >= lo else start
+    while start < len(text) and text[start] == " ":
+        start += 1
+    return start
+
+
 def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], targets: Sequence[Target],
                     deadlines: Sequence[Deadline], agencies: Sequence[Agency], offset: int
                     ) -> list[Task]:
@@ -161,8 +183,11 @@ def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], targets: Seque
             continue
         for m in _SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
             lo, hi = m.span()
-            if _mentions(agencies, lo, hi, "lead") or _mentions(agencies, lo, hi, "support"):
-                start = lo + len(m.group()) - len(m.group().lstrip())
-                out.append(_task(ctx, start, hi, start, "task.sentence", None, targets,
-                                 deadlines, agencies, offset + len(out) + 1))
+            first = _first_actor(agencies, lo, hi)
+            if first is None:
+                continue
+            starts = [c.end() for c in _CLAUSE_START.finditer(ctx.text, lo, first)]
+            start = _clause_start(ctx.text, lo, starts, first)
+            out.append(_task(ctx, start, hi, start, "task.sentence", None, targets,
+                             deadlines, agencies, offset + len(out) + 1))
     return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -396,7 +396,3 @@ def read_expected(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UnreadableInput("expected file is not a JSON object", path=str(path))
     return data
-
-
-def summarize(scores: Iterable[DocScore]) -> Summary:
-    return Summary(list(scores))

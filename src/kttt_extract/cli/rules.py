@@ -187,7 +187,7 @@ def _check_junit(report: Report) -> Element:
 def _score_samples(samples: list[Sample], ruleset: Any) -> Summary:
     from kttt_extract.errors import KtttError
     from kttt_extract.pipeline import extract
-    from kttt_extract.score import read_expected, score, summarize
+    from kttt_extract.score import Summary, read_expected, score
 
     scores = []
     for sample in samples:
@@ -198,7 +198,7 @@ def _score_samples(samples: list[Sample], ruleset: Any) -> Summary:
             scores.append(score(None, expected, sample.name, error=exc.line()))
             continue
         scores.append(score(result, expected, sample.name))
-    return summarize(scores)
+    return Summary(scores)
 
 
 Drops = dict[tuple[str, str], str]  # (document or "*", list) -> message

@@ -98,19 +98,13 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
-    titles = rules.get("agency.person-titles").regex
-
-    def person(a: int) -> bool:
-        before = ctx_text[max(start, a - 30):a]
-        return titles is not None and _ends_with(titles, before.rstrip())
-
     for rule_id, group in (("agency.groups", True), ("agency.names", False)):
         pattern = rules.get(rule_id).regex
         if pattern is None:
             continue
         for m in pattern.finditer(ctx_text, start, end, timeout=5.0):
             a, b = m.span()
-            if person(a) or (not group and _starts("agency.not-names", rules, ctx_text, a) >= 0):
+            if not group and _starts("agency.not-names", rules, ctx_text, a) >= 0:
                 continue
             if group:
                 b = a + len(_SEPARATORS.sub("", m.group()))
@@ -129,19 +123,12 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
                 continue
             if a > 0 and ctx_text[a - 1] in "-/&":  # inside a document number: 784-UBND-KTN
                 continue
-            if person(a):
-                continue
             b = _extend(ctx_text, a, m.end(), rules, end)
             if b == m.end() and not _standalone(m.group()):
                 continue
             found.append(Found(a, b, ctx_text[a:b].rstrip(" -"), "agency.heads"))
             taken.append((a, b))
     return sorted(found, key=lambda f: f.start)
-
-
-def _ends_with(pattern: regex.Pattern[str], text: str) -> bool:
-    """Whether a match of `pattern` ends exactly at the end of `text`."""
-    return any(m.end() == len(text) for m in pattern.finditer(text, max(0, len(text) - 25)))
 
 
 def _standalone(head: str) -> bool:
@@ -244,6 +231,7 @@ def extract(ctx: Context) -> list[Agency]:
     """Agencies of the body with every mention and its role."""
     rules = ctx.rules
     by_key: dict[str, tuple[list[str], list[Mention], bool]] = {}
+    displays: dict[str, list[str]] = {}
     order: list[str] = []
     for para in ctx.body_paras():
         a, b = para.span
@@ -264,6 +252,7 @@ def extract(ctx: Context) -> list[Agency]:
                 by_key[key] = ([], [], n.group)
                 order.append(key)
             aliases, mentions, _ = by_key[key]
+            displays.setdefault(key, []).append(display)
             if n.name not in aliases:
                 aliases.append(n.name)
             role, rule_id = roles.get(n, ("mentioned", n.rule))
@@ -272,7 +261,7 @@ def extract(ctx: Context) -> list[Agency]:
     out = []
     for i, key in enumerate(order, 1):
         aliases, mentions, group = by_key[key]
-        names_seen = [canonical(a, rules) for a in aliases]
+        names_seen = displays[key]
         best = max(names_seen, key=names_seen.count)
         out.append(Agency(id=f"a{i}", name=best, aliases=tuple(aliases),
                           mentions=tuple(mentions), group=group))
