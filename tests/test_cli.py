@@ -114,3 +114,20 @@ def test_help_runs_as_a_program() -> None:
                           text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "extract" in proc.stdout
+
+
+def test_exit_code_of_a_command_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
+    # `rules check` on a broken directory must not be flattened to 0 by the boundary
+    from kttt_extract.cli import main
+
+    assert main(["extract", "--rules", "/no/such/dir", str(SAMPLE)]) == ExitStatus.RULES
+
+
+def test_output_file_mode_follows_umask(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    target = tmp_path / "plan.json"
+    invoke(["extract", str(SAMPLE), "-o", str(target)], capfd=capfd)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask

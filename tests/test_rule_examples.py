@@ -52,4 +52,5 @@ def test_example(example: Example | str) -> None:
     run = runner()
     assert run.owns(example), f"{example.rule_id} is defined twice or retired by an alias"
     outcome = run.run(example)
-    assert outcome.ok, f"{example.file.name}:{example.line}: {outcome.message}"
+    if not outcome.ok:
+        pytest.fail(f"{example.file.name}:{example.line}: {outcome.message}", pytrace=False)

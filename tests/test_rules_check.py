@@ -231,7 +231,7 @@ def test_user_rules_run_through_the_real_pipeline(tmp_path: Path) -> None:
           no_match:
             - "cuối năm"
     """)
-    report = check_dirs([RULES, tmp_path])
+    report = check_dirs([RULES, tmp_path], example_dirs=[tmp_path])
     mine = [p.render() for p in report.problems if p.file == str(path)]
     assert mine == [
         f"{path}:11:11: deadline.user-quarter: match example 1 fails: date: expected "

@@ -90,7 +90,7 @@ def continues(prev: str, line: str, block: Block, width: int) -> bool:
     if _MARKER.match(line) or _is_caps(line) or _is_caps(prev):
         return False
     first = line[0]
-    if first.islower():
+    if first.islower() or first.isdigit():  # a marker was ruled out above: "18/3/2002, ..."
         return True
     if not block.hints.hard_wrapped:
         return False
@@ -134,7 +134,9 @@ def normalize(blocks: Sequence[Block]) -> NormText:
             continue
         line = "".join(p for p, _ in pieces)
         joinable = block.kind == "paragraph" and block.number is None
-        if cur is not None and joinable and cur.first_block.kind == "paragraph" and continues(
+        prev_ok = cur is not None and (cur.first_block.kind == "paragraph"
+                                       or (cur.first_block.kind == "heading" and line[0].islower()))
+        if cur is not None and joinable and prev_ok and continues(
             cur.last_line, line, block, width
         ):
             glue = "" if _split_word(cur.last_line) else " "

@@ -14,7 +14,7 @@ from kttt_extract.ruleset.load import CompiledRule
 
 _HEADING_END = regex.compile(r":|\.(?=\s+\p{Lu})|\.$")
 _KINDS: tuple[SectionKind, ...] = ("purpose", "objectives", "tasks", "implementation", "other")
-MAX_HEADING = 200
+MAX_HEADING = 1000
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def find_kind(title: str, rules: RuleSet) -> tuple[SectionKind | None, str | Non
 def _short(title: str) -> str:
     m = _HEADING_END.search(title)
     head = title[: m.start()] if m else title
-    return head.strip(" .:;,")[:MAX_HEADING].rstrip()
+    return head.strip(" .:;,/")[:MAX_HEADING].rstrip()
 
 
 def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
     try:
-        app(args=args, standalone_mode=False)
+        status = app(args=args, standalone_mode=False)
     except KtttError as exc:
         if debug:
             raise
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "(please report it with the input file; rerun with --traceback for details)\n"
         )
         return int(ExitStatus.INTERNAL)
-    return int(ExitStatus.OK)
+    return status if isinstance(status, int) else int(ExitStatus.OK)
 
 
 def _click_errors() -> type[Exception]:

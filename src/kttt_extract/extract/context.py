@@ -54,14 +54,14 @@ class Context:
             in_block = False
             yield p
 
-    def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None
-                 ) -> Iterator[regex.Match[str]]:
+    def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None,
+                 overlapped: bool = False) -> Iterator[regex.Match[str]]:
         """Matches of a rule inside the body (or the given window)."""
         if rule.regex is None:
             return iter(())
         lo = self.body_start if start is None else start
         hi = self.body_end if end is None else end
-        return rule.regex.finditer(self.text, lo, hi, overlapped=False, timeout=5.0)
+        return rule.regex.finditer(self.text, lo, hi, overlapped=overlapped, timeout=5.0)
 
     def section_id(self, pos: int) -> str | None:
         return self.index.id_at(pos)

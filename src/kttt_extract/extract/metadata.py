@@ -9,7 +9,7 @@ import regex
 
 from kttt_extract.extract.agencies import canonical
 from kttt_extract.extract.context import Context
-from kttt_extract.model import Document, Para, Reference, Signature, SignerInfo
+from kttt_extract.model import Document, Notice, Para, Reference, Signature, SignerInfo
 from kttt_extract.textnorm import fold_tones
 
 _NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}+\s+){1,4}\p{Lu}\p{Ll}+$")
@@ -147,6 +147,16 @@ def _with_place(issuer: str | None, texts: Sequence[str], place: str | None) -> 
     return issuer
 
 
+def _stamp_notices(ctx: Context, paras: Sequence[Para],
+                   found: Sequence[tuple[str, regex.Match[str] | None]]) -> None:
+    """Warn where the number or date was read from a line an e-signature stamp wrote into."""
+    stamped = {ctx.text[p.span[0]:p.span[1]] for p in paras if p.hints.stamp}
+    for what, m in found:
+        if m is not None and m.string in stamped:
+            ctx.notices.append(Notice(code="stamp-metadata",
+                                      message=f"{what} read from the e-signature stamp"))
+
+
 def extract(ctx: Context, references: Sequence[Reference],
             signatures: Sequence[Signature] = ()) -> Document:
     """The `document` object of the contract."""
@@ -156,7 +166,11 @@ def extract(ctx: Context, references: Sequence[Reference],
     tail = _lines(ctx, [p for p in ctx.norm.paras if p.span[0] >= ctx.body_end])
     kind, title = _kind_and_title(ctx, head_paras)
     num = _first(ctx, "meta.number", head)
-    place, date = _date(_first(ctx, "meta.place-date", head + tail))
+    place_date = _first(ctx, "meta.place-date", head + tail)
+    place, date = _date(place_date)
+    number = num.group("number") if num else None
+    _stamp_notices(ctx, ctx.norm.paras, [("number", num if number else None),
+                                         ("date", place_date if date else None)])
     signer, on_behalf = _signer(ctx, tail)
     return Document(
         kind=kind,

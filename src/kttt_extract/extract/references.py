@@ -28,17 +28,29 @@ class _Entry:
     spans: list[Span] = field(default_factory=list)
 
 
+def _cut_issuer(raw: str, rules: RuleSet) -> str:
+    """The issuer text up to the first stop word ("của UBND tỉnh về việc ..." -> "UBND tỉnh")."""
+    stop = rules.get("reference.issuer-stop").regex
+    if stop is not None:
+        m = stop.search(raw, timeout=1.0)
+        if m is not None:
+            raw = raw[: m.start()]
+    return raw.rstrip(" ,;-")
+
+
+def _end(m: regex.Match[str], rules: RuleSet) -> int:
+    """Where a reference mention ends: after its issuer as cut, so that a citation named
+    further on ("... ban hành Kế hoạch thực hiện Chương trình số 47-CTr/TU") stays free."""
+    if not m.groupdict().get("issuer"):
+        return m.end()
+    return m.start("issuer") + len(_cut_issuer(m.group("issuer"), rules))
+
+
 def issuer_name(raw: str | None, rules: RuleSet) -> str | None:
     """The issuer after "của", cut at the first stop word and canonicalised."""
     if not raw:
         return None
-    stop = rules.get("reference.issuer-stop").regex
-    cut = raw
-    if stop is not None:
-        m = stop.search(raw, timeout=1.0)
-        if m is not None:
-            cut = raw[: m.start()]
-    cut = cut.strip(" ,;-")
+    cut = _cut_issuer(raw, rules).lstrip()
     return canonical(cut, rules) if cut else None
 
 
@@ -66,9 +78,9 @@ def _key(kind: str, number: str | None, text: str) -> str:
 
 def extract(ctx: Context) -> list[Reference]:
     """References anywhere in the text (header and preamble included), merged by identity."""
-    hits = [Hit(m.start(), m.end(), rule, m) for rule in ctx.rules.of("references")
+    hits = [Hit(m.start(), _end(m, ctx.rules), rule, m) for rule in ctx.rules.of("references")
             if rule.regex is not None and not rule.rule.emit.get("lookup")
-            for m in ctx.finditer(rule, 0, len(ctx.text))]
+            for m in ctx.finditer(rule, 0, len(ctx.text), overlapped=True)]
     entries: dict[str, _Entry] = {}
     for hit in resolve_overlaps(hits):
         kind, number, date, issuer = _fields(hit, ctx.rules)

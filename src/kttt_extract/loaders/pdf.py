@@ -12,7 +12,7 @@ import importlib
 import math
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Any
 
@@ -21,8 +21,8 @@ import pypdfium2.raw as pdfium_c
 import regex
 
 from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
-from kttt_extract.loaders import LoadOptions, sha256
-from kttt_extract.model import Block, Hints, Loaded, Notice, Source, SourceFormat
+from kttt_extract.loaders import LoadOptions, pdfannots, sha256
+from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
 MIN_CHARS_PER_PAGE = 20  # fewer visible characters a page on average: a scan
@@ -59,6 +59,9 @@ class _Line:
     y: float | None = None  # baseline of its first character (PDF y grows upwards)
     bold: bool = False
     font: str | None = None
+    start: int = -1  # where its raw text starts and ends in the text page's text
+    end: int = -1
+    stamp: bool = False  # holds text drawn by an annotation (an e-signature stamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ class _Page:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line."""
-    pages = _read_document(data, path, options.password)
+    pages, signed = _read_document(data, path, options.password)
     dropped = _furniture(pages)
     chars = [sum(len(line.text) - line.text.count(" ") for i, line in enumerate(page.lines)
                  if (p, i) not in dropped) for p, page in enumerate(pages)]
@@ -80,8 +83,15 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
         return _scanned(data, path, options)
     blocks = _blocks(pages, dropped, _frame(pages))
     warnings = _notices(data, chars)
+    signatures: list[Signature] = []
+    if signed:  # pdfium counted signature fields with a value: read them with pdfminer
+        from kttt_extract.loaders import pdfsig
+
+        signatures, unread = pdfsig.signatures(data, options.password)
+        warnings += unread
     source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages), ocr=False)
-    return Loaded(source=source, blocks=tuple(blocks), warnings=tuple(warnings))
+    return Loaded(source=source, blocks=tuple(blocks), warnings=tuple(warnings),
+                  signatures=tuple(signatures))
 
 
 def _scanned(data: bytes, path: str, options: LoadOptions) -> Loaded:
@@ -118,14 +128,16 @@ def _open(data: bytes, path: str, password: str | None) -> Any:
         raise UnreadableInput(f"damaged PDF: {reason}", path=path, hint=_DAMAGED_HINT) from None
 
 
-def _read_document(data: bytes, path: str, password: str | None) -> list[_Page]:
-    """Every page's lines; pages and text pages are closed as we go to bound memory."""
+def _read_document(data: bytes, path: str, password: str | None) -> tuple[list[_Page], bool]:
+    """Every page's lines and whether the PDF has signatures; pages and text pages are closed
+    as we go to bound memory."""
     doc = _open(data, path, password)
     try:
         count = len(doc)
         if count == 0:
             raise UnreadableInput("damaged PDF: no pages", path=path, hint=_DAMAGED_HINT)
-        return [_read_page(doc, index, path) for index in range(count)]
+        pages = [_read_page(doc, index, path) for index in range(count)]
+        return pages, pdfium_c.FPDF_GetSignatureCount(doc) > 0
     finally:
         doc.close()
 
@@ -142,6 +154,8 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
         try:
             text = textpage.get_text_range()
             lines = tuple(_lines(textpage, text))
+            if pdfium_c.FPDFPage_GetAnnotCount(page):  # the only cost for other pages
+                lines = _stamped(doc, page, index, textpage, text, lines)
         finally:
             textpage.close()
     except pdfium.PdfiumError:
@@ -161,9 +175,29 @@ def _lines(textpage: Any, text: str) -> list[_Line]:
         end = match.start() if match else len(text)
         raw = text[start:end]
         if raw.strip():
-            out.append(_measure(textpage, raw, start))
+            out.append(replace(_measure(textpage, raw, start), start=start, end=end))
         start = match.end() if match else end
     return out
+
+
+def _stamped(doc: Any, page: Any, index: int, textpage: Any, text: str,
+             lines: tuple[_Line, ...]) -> tuple[_Line, ...]:
+    """The lines with the text of annotation appearances (e-signature stamps) merged in where
+    it stands; stamp text on no line becomes a line of its own, in reading order."""
+    found = pdfannots.pieces(doc, page, index)
+    if not found:
+        return lines
+    refs = [pdfannots.LineRef(line.start, line.end, line.y) for line in lines]
+    merged, alone = pdfannots.place(textpage, text, refs, found)
+    out = [replace(line, text=_clean(merged[i]), stamp=True) if i in merged else line
+           for i, line in enumerate(lines)]
+    for piece in alone:
+        box = piece.box
+        at = next((k for k, line in enumerate(out) if line.y is not None and line.y < box.bottom),
+                  len(out))
+        out.insert(at, _Line(text=_clean(piece.text), x0=box.left, x1=box.right, y=box.bottom,
+                             stamp=True))
+    return tuple(out)
 
 
 def _clean(raw: str) -> str:
@@ -288,7 +322,7 @@ def _blocks(pages: list[_Page], dropped: set[tuple[int, int]],
             if (p, i) in dropped or not line.text:
                 continue
             hints = Hints(bold=line.bold, centered=_centered(line, frame), hard_wrapped=True,
-                          font=line.font)
+                          font=line.font, stamp=line.stamp)
             blocks.append(Block(kind="paragraph", text=line.text, page=page.number, hints=hints))
     return blocks
 

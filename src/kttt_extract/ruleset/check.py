@@ -126,8 +126,11 @@ def check_rules(rules_dir: Path | str | None = None, *, examples: bool = True,
 
 
 def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = SLOW_SECONDS,
-               extract: Extractor | None = None, skip: set[Path] | None = None) -> Report:
-    """Check directories merged in this order (no shipped rules added)."""
+               extract: Extractor | None = None, skip: set[Path] | None = None,
+               example_dirs: Sequence[Path] | None = None) -> Report:
+    """Check directories merged in this order (no shipped rules added).
+
+    `example_dirs` runs only the examples of files in those directories (default: all)."""
     report = Report()
     states: list[FileState] = []
     for folder in dirs:
@@ -140,12 +143,13 @@ def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = 
         states.extend(folder_states)
         report.files.extend(paths)
     if examples:
-        run_examples(states, assemble(states), report, extract)
+        only = None if example_dirs is None else {d.resolve() for d in example_dirs}
+        run_examples(states, assemble(states), report, extract, only)
     return report
 
 
 def run_examples(states: Sequence[FileState], ruleset: RuleSet, report: Report,
-                 extract: Extractor | None = None) -> None:
+                 extract: Extractor | None = None, only: set[Path] | None = None) -> None:
     """Run the examples of the valid files; failures become problems, todos that pass warnings.
 
     While some file is invalid, examples whose extraction fails (it may need rules of that file)
@@ -156,6 +160,8 @@ def run_examples(states: Sequence[FileState], ruleset: RuleSet, report: Report,
     crashed: list[Outcome] = []
     for state in states:
         if not state.valid or state.parsed is None:
+            continue
+        if only is not None and state.path.parent.resolve() not in only:
             continue
         for outcome in runner.run_all(examples_of(state.parsed, state.where, state.path)):
             report.outcomes.append(outcome)

@@ -12,7 +12,9 @@ attributable to the rule are compared with the example's `expect`:
 - section rules that place no heading (`body.end`) are checked by their pattern alone.
 
 `match` passes when some owned item has every key of `expect` equal; `no_match` when the rule owns
-no item; `todo` is run like `match` and reported, never failing.
+no item (for a rule read through other rules: when no item sets a field its `match` examples
+test; for a pattern-only rule: when its pattern does not match); `todo` is run like `match` and
+reported, never failing.
 """
 
 from __future__ import annotations
