@@ -3,7 +3,8 @@
 Library only: nothing here prints. `run_batch` reports each finished file to a callback and
 returns a `Summary`; `kttt batch` (cli/batch.py) draws progress from those calls.
 The per-file work happens in `_work`, inside a pool worker that holds the rule set, a time limit
-and an address-space limit; the parent only plans, journals and rolls up.
+and an address-space limit; the parent only plans, journals and rolls up (the tables themselves
+are made by emit/rollup.py).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from time import perf_counter
 from types import FrameType
-from typing import Any, Literal
+from typing import Literal
 
 from kttt_extract.emit.atomic import write_atomic
+from kttt_extract.emit.rollup import DOC_COLUMNS as DOC_COLUMNS  # re-exported: the table layout
+from kttt_extract.emit.rollup import Rollup
+from kttt_extract.emit.rollup import item_columns as item_columns
 from kttt_extract.errors import ExitStatus, KtttError
 from kttt_extract.loaders import MB, LoadOptions
 from kttt_extract.ruleset import RuleSet, load_rules
@@ -473,109 +477,19 @@ def _summarise(entries: list[Entry], total: int, out_dir: Path) -> Summary:
 
 # --------------------------------------------------------------------------- roll-up tables
 
-Cell = str | int | float | None
-DOC_COLUMNS = ("path", "doc_kind", "doc_number", "doc_issuer", "doc_date")
-TABLES = ("targets", "deadlines", "tasks")
-_TAIL = ("section", "rule", "span")
-EXCEL_ROWS = 1_048_576
-
-
-def item_columns(table: str) -> tuple[str, ...]:
-    """Item fields of a table, from the model: id first, where-from fields last."""
-    from pydantic import BaseModel
-
-    from kttt_extract.model import Deadline, Target, Task
-
-    models: dict[str, type[BaseModel]] = {"targets": Target, "deadlines": Deadline, "tasks": Task}
-    middle = [f for f in models[table].model_fields if f != "id" and f not in _TAIL]
-    return ("id", *middle, *_TAIL)
-
-
-def table_rows(table: str, doc: dict[str, Any]) -> Iterator[list[Cell]]:
-    """One row per item of `table` in a document's JSON: document columns, then item fields."""
-    meta = doc.get("document") or {}
-    head: list[Cell] = [doc["source"]["path"], *(meta.get(k[4:]) for k in DOC_COLUMNS[1:])]
-    names = {a["id"]: a["name"] for a in doc.get("agencies", [])}
-    for item in doc.get(table, []):
-        row = list(head)
-        for col in item_columns(table):
-            value = item.get(col)
-            if table == "tasks" and col in ("lead", "support", "report_to"):
-                value = [names.get(v, v) for v in value or []]
-            row.append("; ".join(str(v) for v in value) if isinstance(value, list) else value)
-        yield row
-
 
 def write_rollups(out_dir: Path, entries: list[Entry]) -> list[str]:
     """targets.csv, deadlines.csv, tasks.csv and rollup.xlsx over every ok or skipped document;
     returns the paths whose JSON could not be read back."""
-    rows: dict[str, list[list[Cell]]] = {t: [] for t in TABLES}
+    tables = Rollup()
     problems: list[str] = []
     for entry in entries:
         if entry.status == "error":
             continue
         try:
-            doc = json.loads(output_path(out_dir, entry.path).read_bytes())
-            for table in TABLES:
-                rows[table].extend(table_rows(table, doc))
+            tables.add(json.loads(output_path(out_dir, entry.path).read_bytes()))
         except (OSError, ValueError, KeyError, TypeError, KtttError):
             problems.append(entry.path)
-    headers = {t: (*DOC_COLUMNS, *item_columns(t)) for t in TABLES}
-    for table in TABLES:
-        write_atomic(out_dir / f"{table}.csv", _csv_bytes(headers[table], rows[table]))
-    write_atomic(out_dir / "rollup.xlsx", _xlsx_bytes(headers, rows))
+    for name, data in tables.files():
+        write_atomic(out_dir / name, data)
     return problems
-
-
-def _csv_bytes(header: tuple[str, ...], rows: list[list[Cell]]) -> bytes:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([_csv_cell(v) for v in row] for row in rows)
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def _csv_cell(value: Cell) -> Cell:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
-
-
-def _xlsx_bytes(headers: dict[str, tuple[str, ...]], rows: dict[str, list[list[Cell]]]) -> bytes:
-    """A workbook with a sheet per table, made byte-stable (fixed zip and document dates)."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    book = Workbook(write_only=True)
-    for table in TABLES:
-        sheet = book.create_sheet(table)
-        sheet.append(list(headers[table]))
-        for row in rows[table][:EXCEL_ROWS - 1]:  # the CSV keeps every row
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v)[:32767] if isinstance(v, str) else v
-                          for v in row])
-    buf = io.BytesIO()
-    book.save(buf)
-    return _stable_zip(buf.getvalue())
-
-
-def _stable_zip(data: bytes) -> bytes:
-    import io
-    import re
-    import zipfile
-
-    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = stamp.sub(rb"\g<1>2000-01-01T00:00:00Z", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()

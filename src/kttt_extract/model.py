@@ -211,7 +211,8 @@ class Mention(Frozen):
     span: Span
     section: str | None
     role: Role
-    rule: str
+    rule: str  # the rule that found the name
+    role_rule: str | None = None  # the cue rule that gave the role; None for "mentioned"
 
 
 class Agency(Frozen):

@@ -10,6 +10,7 @@ import sys
 from typing import NoReturn
 
 import typer
+from typer._click import ClickException  # typer >= 0.29 vendors click here
 
 from kttt_extract.errors import ExitStatus, KtttError
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("kttt: interrupted\n")
         return int(ExitStatus.INTERRUPTED)
-    except _click_errors() as exc:
+    except ClickException as exc:
         exc.show()
         return int(ExitStatus.USAGE)
     except BrokenPipeError:
@@ -81,16 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return int(ExitStatus.INTERNAL)
     return status if isinstance(status, int) else int(ExitStatus.OK)
-
-
-def _click_errors() -> type[Exception]:
-    """click's usage error base; typer >= 0.29 vendors click as `typer._click`."""
-    try:
-        from typer._click import ClickException
-    except ImportError:  # older typer on top of click
-        from click import ClickException
-    exc: type[Exception] = ClickException
-    return exc
 
 
 def entry() -> NoReturn:

@@ -4,34 +4,54 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kttt_extract.cli import app
 from kttt_extract.loaders import MB
 
-RULES_OPT = typer.Option(None, "--rules", help="Extra rule directory; its rules replace shipped ones by id.")
-OCR_OPT = typer.Option(False, "--ocr", help="OCR pages that have no text layer (needs the ocr extra).")
-PASSWORD_OPT = typer.Option(None, "--password", help="Password of an encrypted PDF.")
-MAX_SIZE_OPT = typer.Option(50, "--max-size", help="Refuse inputs larger than this many MB.")
-
-
-def load_options(ocr: bool, password: str | None, max_size: int):  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
     from kttt_extract.loaders import LoadOptions
 
-    return LoadOptions(max_bytes=max_size * MB, ocr=ocr, password=password)
+FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.")]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id."),
+]
+OcrOpt = Annotated[
+    bool, typer.Option("--ocr", help="OCR pages without a text layer (needs the ocr extra).")
+]
+PasswordOpt = Annotated[str | None, typer.Option("--password", help="Password of an encrypted PDF.")]
+MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
+MaxUnzippedOpt = Annotated[
+    int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
+]
+
+
+def load_options(ocr: bool, password: str | None, max_size: int, max_unzipped: int = 200
+                 ) -> LoadOptions:
+    from kttt_extract.loaders import LoadOptions
+
+    return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB, ocr=ocr,
+                       password=password)
 
 
 @app.command("extract")
 def extract_cmd(
-    file: Path = typer.Argument(..., help="A PDF, DOCX, DOC or text/Markdown file."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write JSON here (atomically)."),
-    pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
-    no_text: bool = typer.Option(False, "--no-text", help="Leave the normalised text out."),
-    rules: Path | None = RULES_OPT,
-    ocr: bool = OCR_OPT,
-    password: str | None = PASSWORD_OPT,
-    max_size: int = MAX_SIZE_OPT,
+    file: FileArg,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the JSON here (atomically).")
+    ] = None,
+    pretty: Annotated[bool, typer.Option("--pretty", help="Indent the JSON.")] = False,
+    no_text: Annotated[
+        bool, typer.Option("--no-text", help="Leave the normalised text out.")
+    ] = False,
+    rules: RulesOpt = None,
+    ocr: OcrOpt = False,
+    password: PasswordOpt = None,
+    max_size: MaxSizeOpt = 50,
+    max_unzipped: MaxUnzippedOpt = 200,
 ) -> None:
     """Extract the v1 JSON of one document to stdout (or -o FILE)."""
     from kttt_extract.emit.atomic import write_atomic
@@ -40,8 +60,8 @@ def extract_cmd(
     from kttt_extract.ruleset import load_rules
 
     ruleset = load_rules(rules)
-    result = extract(file, rules=ruleset, options=load_options(ocr, password, max_size),
-                     keep_text=not no_text)
+    options = load_options(ocr, password, max_size, max_unzipped)
+    result = extract(file, rules=ruleset, options=options, keep_text=not no_text)
     data = dumps(result, pretty=pretty)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -52,16 +72,17 @@ def extract_cmd(
 
 @app.command("text")
 def text_cmd(
-    file: Path = typer.Argument(..., help="A document."),
-    ocr: bool = OCR_OPT,
-    password: str | None = PASSWORD_OPT,
-    max_size: int = MAX_SIZE_OPT,
+    file: FileArg,
+    ocr: OcrOpt = False,
+    password: PasswordOpt = None,
+    max_size: MaxSizeOpt = 50,
+    max_unzipped: MaxUnzippedOpt = 200,
 ) -> None:
     """Print the normalised text: what the rules see."""
     from kttt_extract.loaders import load
     from kttt_extract.normalize import normalize
 
-    loaded = load(file, load_options(ocr, password, max_size))
+    loaded = load(file, load_options(ocr, password, max_size, max_unzipped))
     sys.stdout.write(normalize(loaded.blocks).text + "\n")
 
 

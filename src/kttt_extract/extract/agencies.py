@@ -64,7 +64,8 @@ def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int,
         tok = m.group()
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         level_end = _starts("agency.levels", rules, text, m.start())
-        stop = complete or i > 0 or not tok[:1].isalpha()  # a head takes a word: "Quỹ hỗ trợ"
+        # a head that cannot stand alone takes at least one word: "Quỹ hỗ trợ ..."
+        stop = complete or i > 0 or not tok[:1].isalpha() or _standalone(text[start:head_end])
         if level_end < 0 and stop and _starts("agency.stop", rules, text, m.start()) >= 0:
             break
         if tok in ("-", "–") or tok == "và":
@@ -241,7 +242,9 @@ def extract(ctx: Context) -> list[Agency]:
             roles[head] = ("lead", "role.item-head")
         for name, role, rule_id in _role_hits(ctx.text, a, b, names, rules):
             old = roles.get(name)
-            if old is None or ROLE_ORDER.index(role) < ROLE_ORDER.index(old[0]):
+            # an explicit cue beats the same role read from position alone
+            if (old is None or ROLE_ORDER.index(role) < ROLE_ORDER.index(old[0])
+                    or (role == old[0] and old[1] == "role.item-head")):
                 roles[name] = (role, rule_id)
         for n in names:
             display = canonical(n.name, rules)
@@ -255,9 +258,9 @@ def extract(ctx: Context) -> list[Agency]:
             displays.setdefault(key, []).append(display)
             if n.name not in aliases:
                 aliases.append(n.name)
-            role, rule_id = roles.get(n, ("mentioned", n.rule))
+            role, role_rule = roles.get(n, ("mentioned", None))
             mentions.append(Mention(span=(n.start, n.end), section=ctx.section_id(n.start),
-                                    role=role, rule=rule_id))
+                                    role=role, rule=n.rule, role_rule=role_rule))
     out = []
     for i, key in enumerate(order, 1):
         aliases, mentions, group = by_key[key]

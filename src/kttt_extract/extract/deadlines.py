@@ -65,7 +65,9 @@ def resolve(hit: Hit, ctx: Context) -> list[dict[str, Any]]:
     if "wd" in groups:
         day = ctx.rules.table("deadline.weekday-names").get(fold_tones(groups["wd"]).casefold())
         return [{**base, "day": day}]
-    days = list(zip(m.captures("d"), m.captures("m"), strict=False)) if "d" in groups else []
+    names = m.re.groupindex
+    days = (list(zip(m.captures("d"), m.captures("m"), strict=False))
+            if "d" in groups and "m" in names else [])
     if base["recurrence"] == "yearly" and days:
         return [{**base, "day": f"--{int(mo):02d}-{int(d):02d}"} for d, mo in days]
     if base["recurrence"] == "monthly" and "d" in groups:

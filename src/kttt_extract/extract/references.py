@@ -13,7 +13,6 @@ from kttt_extract.extract.spans import Hit, resolve_overlaps
 from kttt_extract.model import Reference, Span
 from kttt_extract.ruleset import RuleSet
 
-
 _TRAILING_OF = regex.compile(r"[\s,;]*(?:(?:của|do)\s*)?$")
 
 

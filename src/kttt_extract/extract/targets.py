@@ -24,7 +24,7 @@ _YEARLY = regex.compile(r"(?:hàng|hằng|mỗi)\s+năm|/\s*năm", regex.IGNOREC
 _GROWTH = regex.compile(r"tăng(?:\s+\S+){0,2}\s*$", regex.IGNORECASE)
 _CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
 _INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
-MAX_INDICATOR_WORDS = 10
+MAX_INDICATOR_WORDS = 14
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _sentence(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
 def _excluded(ctx: Context, hit: Hit, clause: Clause) -> bool:
     text = ctx.text
     before = text[max(clause.start, hit.start - 60):hit.start]
-    after = text[hit.end:hit.end + 30]
+    text[hit.end:hit.end + 30]
     rules = ctx.rules
     if hit.emit.get("metric") == "count":
         value = parse_number(hit.match.group("v"))

@@ -19,7 +19,7 @@ from kttt_extract.model import Notice, Signature
 
 _PDF_DATE = regex.compile(
     r"^D?:?(?P<Y>\d{4})(?P<m>\d\d)?(?P<d>\d\d)?(?P<H>\d\d)?(?P<M>\d\d)?(?P<S>\d\d)?"
-    r"(?:(?P<z>[Zz])|(?P<sign>[+\-])(?P<oh>\d\d)'?(?P<om>\d\d)?'?)?")
+    r"(?:(?P<z>[Zz])(?:00'?(?:00'?)?)?|(?P<sign>[+\-])(?P<oh>\d\d)(?:'?(?P<om>\d\d))?'?)?")
 _MAX_DEPTH = 16  # of the field tree
 # what asn1crypto raises on a malformed blob (it parses lazily, so also on access)
 _BAD_CMS: tuple[type[BaseException], ...] = (ValueError, TypeError, KeyError, IndexError,
@@ -123,7 +123,7 @@ def _text(obj: Any) -> str | None:
 def pdf_date(text: str | None) -> str | None:
     """A PDF date (`D:20260715083000+07'00'`) in ISO 8601 (`2026-07-15T08:30:00+07:00`);
     without a zone it has no offset. None if it is not a date."""
-    m = _PDF_DATE.match(text.strip()) if text else None
+    m = _PDF_DATE.fullmatch(text.strip()) if text else None
     if m is None:
         return None
     g = {k: v for k, v in m.groupdict().items() if v is not None}

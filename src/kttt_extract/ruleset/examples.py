@@ -283,7 +283,7 @@ def attributed(result: Result, rule_id: str) -> list[Item]:
     ]
     for seq in (result.targets, result.deadlines, result.tasks, result.document.references):
         items.extend(x.model_dump() for x in seq if x.rule == rule_id)
-    items.extend(i for i in agency_items(result) if i["rule"] == rule_id)
+    items.extend(i for i in agency_items(result) if rule_id in (i["rule"], i["role_rule"]))
     return items
 
 

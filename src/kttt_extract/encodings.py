@@ -1,0 +1,236 @@
+"""Legacy Vietnamese font encodings (TCVN3/ABC, VNI) to Unicode NFC.
+
+A document typed in `.VnTime` or `VNI-Times` stores its letters at byte values that Word keeps
+as Windows-1252 characters ("Céng hßa x· héi"). The conversion tables are rule data
+(`rules/encodings.yaml`, bytes written 0xNN); this module turns them into character maps,
+recognises an encoding by font name or, for text without fonts, by the share of characters
+typical of it, and converts. Soft hyphens are never stripped first: TCVN3 0xAD is the letter ư.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import regex
+
+from kttt_extract.model import Block
+from kttt_extract.ruleset.load import read_rule_file, shipped_rules_dir
+
+Encoding = Literal["tcvn3", "vni"]
+NAMES: dict[Encoding, str] = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}
+RULE_FILE = "encodings.yaml"
+TCVN3_CAPITALS_SUFFIX = "H"  # `.VnTimeH`: a TCVN3 font that draws every letter as a capital
+
+MIN_MARKERS = 2  # fewer characters typical of an encoding: too little to tell
+MIN_MARKER_SHARE = 0.02  # ... or fewer than this share of the letters
+TCVN3_BLOCK_SHARE = 0.1  # TCVN3 text: this share of its markers fall in 0xA1-0xBF (à á ã ạ ...)
+VNI_SHARE = 0.8  # VNI text: nearly all of its markers are VNI characters
+
+_MARKS = {"acute": "\u0301", "grave": "\u0300", "hook": "\u0309", "tilde": "\u0303",
+          "dot": "\u0323", "circumflex": "\u0302", "breve": "\u0306"}
+_BASES = "aeiouyAEIOUYơƠưƯ"
+_TONES = ("", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323")
+# Vietnamese letters with their tone (and shape) marks, in both cases
+VIETNAMESE = frozenset(
+    unicodedata.normalize("NFC", base + tone)
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY" for tone in _TONES
+) | frozenset("đĐ")
+_LATIN1_VIETNAMESE = frozenset(ch for ch in VIETNAMESE if ord(ch) < 0x100)
+# letters only Unicode Vietnamese has (never a legacy byte read as Windows-1252), and the
+# combining tone marks of decomposed (NFD) text
+_REAL = (frozenset(ch for ch in VIETNAMESE if ord(ch) >= 0x100)
+         | frozenset(_TONES[1:]) | frozenset("\u0302\u0306\u031b"))
+
+
+def _byte_chars(key: str) -> set[str]:
+    """The characters a table key `0xNN` shows as: Windows-1252 (Word) and Latin-1 readings."""
+    byte = bytes([int(key, 16)])
+    chars = {byte.decode("latin-1")}
+    with contextlib.suppress(UnicodeDecodeError):
+        chars.add(byte.decode("cp1252"))
+    return chars
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The conversion data of `rules/encodings.yaml`, as character maps."""
+
+    tcvn3: dict[str, str]  # character -> letter
+    vni_letters: dict[str, str]  # character -> letter
+    vni_marks: dict[str, str]  # character -> combining marks it adds to the vowel before it
+    fonts: dict[Encoding, tuple[str, ...]]  # font-name prefixes
+    tcvn3_markers: frozenset[str]  # characters of TCVN3 text that Unicode Vietnamese never has
+    vni_markers: frozenset[str]  # ... of VNI text
+
+
+def _char_map(table: dict[str, str]) -> dict[str, str]:
+    return {ch: v for key, v in table.items() for ch in _byte_chars(key)}
+
+
+def build_tables(rules: Iterable[tuple[str, dict[str, str], Sequence[str]]]) -> Tables:
+    """Tables from (rule id, table, words) triples of the encodings rules."""
+    by_id = {rid: (table, tuple(words)) for rid, table, words in rules}
+    marks = {ch: "".join(_MARKS[name] for name in v.split())
+             for key, v in by_id["encoding.vni-marks"][0].items() for ch in _byte_chars(key)}
+    tcvn3 = _char_map(by_id["encoding.tcvn3"][0])
+    letters = _char_map(by_id["encoding.vni"][0])
+    return Tables(
+        tcvn3=tcvn3, vni_letters=letters, vni_marks=marks,
+        fonts={"tcvn3": by_id["encoding.tcvn3"][1], "vni": by_id["encoding.vni"][1]},
+        tcvn3_markers=frozenset(tcvn3) - _LATIN1_VIETNAMESE,
+        vni_markers=(frozenset(letters) | frozenset(marks)) - _LATIN1_VIETNAMESE,
+    )
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    """The shipped tables, read once (a data file, like the rules it belongs to)."""
+    parsed, _ = read_rule_file(shipped_rules_dir() / RULE_FILE)
+    return build_tables((r.id, r.table, r.words) for r in parsed.rules)
+
+
+@lru_cache(maxsize=1)
+def _vni_pattern() -> regex.Pattern[str]:
+    marks = "".join(regex.escape(ch) for ch in sorted(tables().vni_marks))
+    return regex.compile(f"([{_BASES}])([{marks}])")
+
+
+# --------------------------------------------------------------------------- recognising
+
+
+def font_encoding(font: str | None) -> Encoding | None:
+    """The encoding a font name gives away: a listed prefix followed by a capital letter."""
+    if not font:
+        return None
+    for encoding, prefixes in tables().fonts.items():
+        for prefix in prefixes:
+            rest = font[len(prefix):]
+            if font.startswith(prefix) and rest[:1].isupper():
+                return encoding
+    return None
+
+
+def capitals_font(font: str | None) -> bool:
+    """A TCVN3 font that draws capitals only (`.VnTimeH`, `VnArialH,Bold`)."""
+    if font_encoding(font) != "tcvn3" or font is None:
+        return False
+    return font.split(",")[0].strip().endswith(TCVN3_CAPITALS_SUFFIX)
+
+
+def has_unicode_vietnamese(text: str) -> bool:
+    """Whether `text` holds letters (or tone marks) that only Unicode Vietnamese has."""
+    return any(ch in _REAL for ch in text)
+
+
+@dataclass
+class _Counts:
+    letters: int = 0
+    real: int = 0  # Unicode-only Vietnamese letters and tone marks
+    tcvn3: int = 0  # TCVN3 markers inside words
+    block: int = 0  # ... of them in 0xA1-0xBF, where no other encoding puts letters
+    vni: int = 0  # VNI markers inside words
+    vni_pairs: int = 0  # a vowel followed by a VNI mark that no Vietnamese letter is
+
+
+def _count(text: str, t: Tables) -> _Counts:
+    counts = _Counts()
+    markers = t.tcvn3_markers | t.vni_markers
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            counts.letters += ch.isalpha()
+            continue
+        counts.letters += 1
+        if ch in _REAL:
+            counts.real += 1
+            continue
+        if ch not in markers:
+            continue
+        before, after = text[i - 1:i], text[i + 1:i + 2]
+        if not any(c.isalpha() or c in markers for c in before + after):
+            continue  # a symbol standing alone ("§ 3", "½ giờ"), not a letter of a word
+        counts.tcvn3 += ch in t.tcvn3_markers
+        counts.block += ch in t.tcvn3_markers and "\xa1" <= ch <= "\xbf"
+        counts.vni += ch in t.vni_markers
+        counts.vni_pairs += ch in t.vni_marks and before in _BASES and before != ""
+    return counts
+
+
+def detect(text: str) -> Encoding | None:
+    """The legacy encoding `text` (without font names) is in, from its characters, or None.
+
+    TCVN3 text is full of 0xA1-0xBF characters (µ ¸ · ¹ ¶ for à á ã ạ ả, ¨ © ª « ¬ for ă â ê ô
+    ơ), which VNI never uses; VNI text is ASCII and VNI's own characters, with marks following
+    vowels ("oä"). Text with as many Unicode-only Vietnamese letters as legacy characters is
+    taken to be Unicode; characters typical of an encoding only count inside words.
+    """
+    c = _count(text, tables())
+    found = max(c.tcvn3, c.vni)
+    if found < MIN_MARKERS or found < MIN_MARKER_SHARE * c.letters or c.real >= found:
+        return None
+    if c.block and c.block >= TCVN3_BLOCK_SHARE * c.tcvn3:
+        return "tcvn3"
+    if not c.block and c.vni >= VNI_SHARE * c.tcvn3 and c.vni_pairs >= MIN_MARKERS:
+        return "vni"
+    return None
+
+
+# --------------------------------------------------------------------------- converting
+
+
+def _vni_compose(match: regex.Match[str]) -> str:
+    base, mark = match.group(1), match.group(2)
+    letter = unicodedata.normalize("NFC", base + tables().vni_marks[mark])
+    return letter if letter in VIETNAMESE else match.group(0)
+
+
+def convert(text: str, encoding: Encoding, *, capitals: bool = False) -> str:
+    """`text` read in `encoding`, as Unicode NFC (all capitals when the font draws only those)."""
+    t = tables()
+    if encoding == "tcvn3":
+        out = "".join(t.tcvn3.get(ch, ch) for ch in text)
+    else:
+        out = "".join(t.vni_letters.get(ch, ch) for ch in text)
+        out = _vni_pattern().sub(_vni_compose, out)
+    if capitals:
+        out = out.upper()
+    return unicodedata.normalize("NFC", out)
+
+
+def convert_run(text: str, font: str | None) -> str:
+    """A run of text in `font`: converted when the font is a legacy one and the run holds no
+    Unicode-only Vietnamese (someone typed Unicode into an old document), else unchanged."""
+    encoding = font_encoding(font)
+    if encoding is None or not text or has_unicode_vietnamese(text):
+        return text
+    return convert(text, encoding, capitals=capitals_font(font))
+
+
+def convert_lines(text: str, encoding: Encoding) -> str:
+    """Convert every line of `text` except those already in Unicode Vietnamese."""
+    lines = text.split("\n")
+    return "\n".join(line if has_unicode_vietnamese(line) else convert(line, encoding)
+                     for line in lines)
+
+
+def fix_blocks(blocks: Sequence[Block]) -> tuple[list[Block], Encoding | None]:
+    """Blocks with legacy text converted: by each block's font when a loader knows it (a PDF's
+    lines), else by the statistics of the whole text. Returns the encoding met, if any."""
+    met: Encoding | None = None
+    fixed: list[Block] = []
+    guessed = detect("\n".join(b.text for b in blocks if not b.hints.font))
+    for block in blocks:
+        encoding = font_encoding(block.hints.font) if block.hints.font else guessed
+        if encoding is None or has_unicode_vietnamese(block.text):
+            fixed.append(block)
+            continue
+        capitals = capitals_font(block.hints.font)
+        cells = tuple(convert(c, encoding, capitals=capitals) for c in block.cells)
+        fixed.append(block.model_copy(update={
+            "text": convert(block.text, encoding, capitals=capitals), "cells": cells}))
+        met = met or encoding
+    return fixed, met
