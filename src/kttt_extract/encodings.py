@@ -174,7 +174,7 @@ def detect(text: str) -> Encoding | None:
         return None
     if c.block and c.block >= TCVN3_BLOCK_SHARE * c.tcvn3:
         return "tcvn3"
-    if not c.block and c.vni >= VNI_SHARE * c.tcvn3 and c.vni_pairs >= MIN_MARKERS:
+    if not c.block and c.vni >= VNI_SHARE * c.tcvn3 and c.vni_pairs:
         return "vni"
     return None
 

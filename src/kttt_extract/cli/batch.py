@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kttt_extract.cli import app
-from kttt_extract.cli.extract import OCR_OPT, RULES_OPT
+from kttt_extract.cli.extract import OcrOpt, RulesOpt
 from kttt_extract.errors import ExitStatus, KtttError
 
 if TYPE_CHECKING:
@@ -48,8 +48,8 @@ def batch_cmd(
     max_memory: Annotated[int, typer.Option("--max-memory", min=0,
                                             help="MB of memory per worker (0: no limit).")
                           ] = 2048,
-    rules: Path | None = RULES_OPT,
-    ocr: bool = OCR_OPT,
+    rules: RulesOpt = None,
+    ocr: OcrOpt = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
                      ] = False,
 ) -> None:

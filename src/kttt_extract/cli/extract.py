@@ -22,7 +22,9 @@ RulesOpt = Annotated[
 OcrOpt = Annotated[
     bool, typer.Option("--ocr", help="OCR pages without a text layer (needs the ocr extra).")
 ]
-PasswordOpt = Annotated[str | None, typer.Option("--password", help="Password of an encrypted PDF.")]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
+]
 MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
 MaxUnzippedOpt = Annotated[
     int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
