@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +31,7 @@ MIN_MARKERS = 2  # fewer characters typical of an encoding: too little to tell
 MIN_MARKER_SHARE = 0.02  # ... or fewer than this share of the letters
 TCVN3_BLOCK_SHARE = 0.1  # TCVN3 text: this share of its markers fall in 0xA1-0xBF (à á ã ạ ...)
 VNI_SHARE = 0.8  # VNI text: nearly all of its markers are VNI characters
+SAMPLE = 200_000  # characters looked at to recognise an encoding
 
 _MARKS = {"acute": "\u0301", "grave": "\u0300", "hook": "\u0309", "tilde": "\u0303",
           "dot": "\u0323", "circumflex": "\u0302", "breve": "\u0306"}
@@ -124,7 +126,7 @@ def capitals_font(font: str | None) -> bool:
 
 def has_unicode_vietnamese(text: str) -> bool:
     """Whether `text` holds letters (or tone marks) that only Unicode Vietnamese has."""
-    return any(ch in _REAL for ch in text)
+    return _patterns().real.search(text) is not None
 
 
 @dataclass
@@ -137,26 +139,43 @@ class _Counts:
     vni_pairs: int = 0  # a vowel followed by a VNI mark that no Vietnamese letter is
 
 
+@dataclass(frozen=True)
+class _Patterns:
+    marker: regex.Pattern[str]  # a marker character inside a word
+    vni_pair: regex.Pattern[str]  # a VNI marker mark after a vowel
+    real: regex.Pattern[str]
+    letter: regex.Pattern[str]
+
+
+def _chars(chars: Iterable[str]) -> str:
+    return "".join(regex.escape(ch) for ch in sorted(chars))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    t = tables()
+    m = _chars(t.tcvn3_markers | t.vni_markers)
+    return _Patterns(
+        marker=regex.compile(rf"[{m}](?=[\p{{L}}{m}])|(?<=[\p{{L}}{m}])[{m}]"),
+        vni_pair=regex.compile(rf"(?<=[{_BASES}])[{_chars(t.vni_markers & set(t.vni_marks))}]"),
+        real=regex.compile(f"[{_chars(_REAL)}]"),
+        letter=regex.compile(r"\p{L}"),
+    )
+
+
 def _count(text: str, t: Tables) -> _Counts:
-    counts = _Counts()
-    markers = t.tcvn3_markers | t.vni_markers
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            counts.letters += ch.isalpha()
-            continue
-        counts.letters += 1
-        if ch in _REAL:
-            counts.real += 1
-            continue
-        if ch not in markers:
-            continue
-        before, after = text[i - 1:i], text[i + 1:i + 2]
-        if not any(c.isalpha() or c in markers for c in before + after):
-            continue  # a symbol standing alone ("§ 3", "½ giờ"), not a letter of a word
-        counts.tcvn3 += ch in t.tcvn3_markers
-        counts.block += ch in t.tcvn3_markers and "\xa1" <= ch <= "\xbf"
-        counts.vni += ch in t.vni_markers
-        counts.vni_pairs += ch in t.vni_marks and before in _BASES and before != ""
+    """Counts over the first SAMPLE characters (a document keeps one encoding throughout)."""
+    sample = text[:SAMPLE]
+    pats = _patterns()
+    counts = _Counts(letters=len(pats.letter.findall(sample)),
+                     real=len(pats.real.findall(sample)),
+                     vni_pairs=len(pats.vni_pair.findall(sample)))
+    for ch, n in Counter(pats.marker.findall(sample)).items():
+        if ch in t.tcvn3_markers:
+            counts.tcvn3 += n
+            counts.block += n if "\xa1" <= ch <= "\xbf" else 0
+        if ch in t.vni_markers:
+            counts.vni += n
     return counts
 
 

@@ -18,9 +18,10 @@ from typing import Any
 from docx.exceptions import PythonDocxError
 from docx.oxml.exceptions import XmlchemyError
 
+from kttt_extract import encodings
 from kttt_extract.errors import InputTooLarge, UnreadableInput
 from kttt_extract.loaders import MB, LoadOptions, sha256
-from kttt_extract.model import Block, BlockKind, Hints, Loaded, Source, SourceFormat
+from kttt_extract.model import Block, BlockKind, Hints, Loaded, Notice, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
 Element = Any  # an lxml element; lxml ships no type information
@@ -336,6 +337,18 @@ def _paragraph_text(p: Element) -> tuple[str, _Inline, list[str]]:
     return nfc("".join(texts)).strip(), inline, texts
 
 
+def _legacy_text(styles: _Styles, runs: list[Element], texts: list[str], pstyle: str | None
+                 ) -> str | None:
+    """The paragraph's text with runs in a legacy font encoding (`.VnTime`, `VNI-Times`)
+    converted to Unicode, or None when no run is in such a font."""
+    fonts = [styles.font(r, pstyle) if t.strip() else None
+             for r, t in zip(runs, texts, strict=True)]
+    if not any(encodings.font_encoding(f) for f in fonts):
+        return None
+    return nfc("".join(encodings.convert_run(t, f)
+                       for t, f in zip(texts, fonts, strict=True))).strip()
+
+
 @dataclass
 class _Walker:
     """Turns a story (body, header, text box, table cell) into blocks in reading order."""
@@ -361,6 +374,7 @@ class _Walker:
         if not text and p.find(f"{W}pPr/{W}rPr/{W}del") is not None:
             return  # a deleted paragraph: it takes no list number either
         pstyle = _val(p.find(f"{W}pPr/{W}pStyle")) or self.styles.default_para
+        text = _legacy_text(self.styles, inline.runs, texts, pstyle) or text
         label, level = self.numbering.number(p, pstyle) or (None, None)
         if text or (self.in_cell and label not in (None, "-")):
             visible = [r for r, t in zip(inline.runs, texts, strict=True) if t.strip()]
@@ -533,4 +547,7 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
         raise UnreadableInput("no text in DOCX", path=path,
                               hint="it may hold only pictures; convert it to PDF and use --ocr")
     source = Source(path=path, format="docx", sha256=sha256(data), pages=None)
-    return Loaded(source=source, blocks=tuple(blocks))
+    legacy = {e for b in blocks if (e := encodings.font_encoding(b.hints.font))}
+    warnings = tuple(Notice(code="legacy-encoding", message=f"text in the {encodings.NAMES[e]} "
+                            "font encoding, converted to Unicode") for e in sorted(legacy))
+    return Loaded(source=source, blocks=tuple(blocks), warnings=warnings)

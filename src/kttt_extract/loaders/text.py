@@ -1,5 +1,7 @@
 """Plain text and Markdown: decode, then one block per non-empty line with its Markdown dress
-turned into hints (`#` heading level, `**bold**`, `---` rules, `~~struck~~` text dropped)."""
+turned into hints (`#` heading level, `**bold**`, `---` rules, `~~struck~~` text dropped) and
+pipe-table rows (`| a | b |`) turned into table rows. Text typed in a legacy font encoding
+(TCVN3, VNI) is recognised by its characters and converted to Unicode."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import codecs
 
 import regex
 
+from kttt_extract import encodings
 from kttt_extract.errors import UnreadableInput
 from kttt_extract.loaders import LoadOptions, sha256
 from kttt_extract.model import Block, Hints, Loaded, Notice, Source, SourceFormat
@@ -20,6 +23,9 @@ _ITALIC = regex.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _ESCAPE = regex.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 _ALL_BOLD = regex.compile(r"^\s*\*\*(.+)\*\*\s*$")
 _PAGE_NUMBER = regex.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
+_PIPE_ROW = regex.compile(r"^\s*\|(.*)\|\s*$")
+_PIPE = regex.compile(r"(?<!\\)\|")
+_RULE_CELL = regex.compile(r"^\s*:?-+:?\s*$")
 
 
 def decode(data: bytes, path: str) -> tuple[str, str]:
@@ -43,6 +49,27 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
                               hint="save it as UTF-8") from None
 
 
+def _legacy(data: bytes, text: str, encoding: str) -> tuple[str, encodings.Encoding | None]:
+    """Convert text typed in a legacy font encoding, line by line; 8-bit text is looked at
+    byte for byte (Latin-1), since Windows-1258 would have turned some of its bytes into marks."""
+    candidate = data.decode("latin-1") if encoding == "cp1258" else text
+    found = encodings.detect(candidate)
+    if found is None:
+        return text, None
+    return encodings.convert_lines(candidate, found), found
+
+
+def _table_cells(line: str) -> list[str] | None:
+    """Cells of a Markdown pipe-table row, [] for its `|---|:--:|` rule, None for other lines."""
+    m = _PIPE_ROW.match(line)
+    parts = _PIPE.split(m.group(1)) if m else []
+    if len(parts) < 2:
+        return None
+    if all(_RULE_CELL.match(p) for p in parts):
+        return []
+    return [_clean_inline(p).strip().replace("\\|", "|") for p in parts]
+
+
 def _clean_inline(text: str) -> str:
     text = _STRUCK.sub("", text)
     text = _ITALIC.sub(r"\1", text)
@@ -59,6 +86,12 @@ def lines_to_blocks(text: str) -> list[Block]:
         pos += len(raw) + 1
         line = raw.rstrip("\r")
         if not line.strip():
+            continue
+        cells = _table_cells(line)
+        if cells is not None:
+            if any(cells):
+                blocks.append(Block(kind="table_row", text=" | ".join(cells), cells=tuple(cells),
+                                    offset=start))
             continue
         if _RULE_LINE.match(line):
             if blocks:
@@ -84,6 +117,7 @@ def lines_to_blocks(text: str) -> list[Block]:
 
 def _hard_wrapped(blocks: list[Block]) -> bool:
     """Text pulled from a PDF: short lines, most not ending a sentence."""
+    blocks = [b for b in blocks if b.kind != "table_row"]
     lengths = sorted(len(b.text) for b in blocks)
     if len(lengths) < 8:
         return False
@@ -94,12 +128,16 @@ def _hard_wrapped(blocks: list[Block]) -> bool:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     text, encoding = decode(data, path)
+    text, legacy = _legacy(data, text, encoding)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
     if "\x00" in text:
         text = text.replace("\x00", " ")
     blocks = lines_to_blocks(text)
     warnings: list[Notice] = []
-    if encoding == "cp1258":
+    if legacy is not None:
+        warnings.append(Notice(code="legacy-encoding", message=(
+            f"text in the {encodings.NAMES[legacy]} font encoding, converted to Unicode")))
+    elif encoding == "cp1258":
         warnings.append(Notice(code="legacy-encoding", message="text decoded as Windows-1258"))
     if _hard_wrapped(blocks):
         blocks = [b.model_copy(update={"hints": b.hints.model_copy(update={"hard_wrapped": True})})
