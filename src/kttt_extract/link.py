@@ -63,9 +63,16 @@ def _is_container(ctx: Context, item: Item, nxt: Item | None, has_deadline: bool
     line_end = ctx.text.find("\n", item.start)
     line_end = item.end if line_end < 0 else min(line_end, item.end)
     words = ctx.text[item.text_start:line_end].split()
+    if _caps(words):
+        return True  # a heading in capitals ("III. TỔ CHỨC THỰC HIỆN") holds work, is none
     directly_followed = nxt is not None and nxt.depth > item.depth and nxt.start <= line_end + 1
     short = len(words) <= MAX_CONTAINER_WORDS or ctx.text[line_end - 1:line_end] == ":"
     return directly_followed and short and not has_deadline
+
+
+def _caps(words: Sequence[str]) -> bool:
+    letters = [c for w in words for c in w if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
 def _in_task_section(ctx: Context, pos: int, any_task_sections: bool) -> bool:

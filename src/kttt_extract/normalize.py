@@ -85,8 +85,12 @@ def _is_caps(line: str) -> bool:
     return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
-def continues(prev: str, line: str, block: Block, width: int) -> bool:
-    """Whether `line` carries on the paragraph whose last line is `prev`."""
+def continues(prev: str, line: str, block: Block, width: int,
+              openers: regex.Pattern[str] | None = None) -> bool:
+    """Whether `line` carries on the paragraph whose last line is `prev`; `openers` matches
+    words that open a paragraph in this genre ("Căn cứ", "Nơi nhận"), from the layout rules."""
+    if _is_caps(line) and _is_caps(prev) and _MARKER.match(prev) and not _MARKER.match(line):
+        return not prev.endswith((".", ":", ";"))  # a heading broken over two lines
     if _MARKER.match(line) or _is_caps(line) or _is_caps(prev):
         return False
     first = line[0]
@@ -94,7 +98,7 @@ def continues(prev: str, line: str, block: Block, width: int) -> bool:
         return True
     if not block.hints.hard_wrapped:
         return False
-    if prev.endswith(_TERMINAL):
+    if prev.endswith(_TERMINAL) or (openers is not None and openers.match(line)):
         return False
     # an uppercase start after a short line: the short line ended its paragraph (a numbered
     # heading line is "short" sooner: it rarely fills the measure)
@@ -108,7 +112,7 @@ def _prefix(block: Block) -> str:
     return block.number + " "
 
 
-def normalize(blocks: Sequence[Block]) -> NormText:
+def normalize(blocks: Sequence[Block], openers: regex.Pattern[str] | None = None) -> NormText:
     """Assemble paragraphs from blocks; every Para span is one line of the result."""
     out = _Builder()
     paras: list[Para] = []
@@ -134,10 +138,11 @@ def normalize(blocks: Sequence[Block]) -> NormText:
             continue
         line = "".join(p for p, _ in pieces)
         joinable = block.kind == "paragraph" and block.number is None
-        prev_ok = cur is not None and (cur.first_block.kind == "paragraph"
-                                       or (cur.first_block.kind == "heading" and line[0].islower()))
+        prev_ok = cur is not None and (
+            cur.first_block.kind == "paragraph"
+            or (cur.first_block.kind == "heading" and (line[0].islower() or _is_caps(line))))
         if cur is not None and joinable and prev_ok and continues(
-            cur.last_line, line, block, width
+            cur.last_line, line, block, width, openers
         ):
             glue = "" if _split_word(cur.last_line) else " "
             out.insert(glue)

@@ -35,7 +35,7 @@ def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>
 
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
-    norm = normalize(loaded.blocks)
+    norm = normalize(loaded.blocks, rules.get("layout.paragraph-openers").regex)
     sections = segment(norm, rules)
     ctx = Context.build(norm, sections, rules)
     refs = references.extract(ctx)

@@ -83,9 +83,11 @@ def text_cmd(
     """Print the normalised text: what the rules see."""
     from kttt_extract.loaders import load
     from kttt_extract.normalize import normalize
+    from kttt_extract.ruleset import load_rules
 
     loaded = load(file, load_options(ocr, password, max_size, max_unzipped))
-    sys.stdout.write(normalize(loaded.blocks).text + "\n")
+    openers = load_rules().get("layout.paragraph-openers").regex
+    sys.stdout.write(normalize(loaded.blocks, openers).text + "\n")
 
 
 @app.command("schema")

@@ -262,7 +262,7 @@ def _edges(page: _Page) -> list[tuple[int, str]]:
 
 def _is_page_number(line: _Line, pages: int) -> bool:
     match = _PAGE_NUMBER.match(line.text)
-    return bool(match) and int(match.group(1)) <= pages + 10
+    return match is not None and int(match.group(1)) <= pages + 10
 
 
 def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:

@@ -26,6 +26,7 @@ PIECE_GAP = 1.5  # ems: stamp characters further apart on one baseline are separ
 SAME_LINE = 0.5  # ems: baselines closer than this are one line
 LINE_REACH = 3.0  # ems: a piece beside a line (not over it) joins it within this distance
 SPACE_GAP = 0.25  # ems: a wider gap between a piece and its neighbour is a space
+OVERPRINT = 0.15  # ems: a piece covering a glyph of a line by more is printed over it
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +187,17 @@ def _char_boxes(textpage: Any, line: LineRef) -> list[Box | None]:
 
 
 def _distance(piece: Piece, boxes: list[Box | None]) -> float | None:
-    """How far the piece lies beside the line (0 inside it), None if not at its height."""
+    """How far the piece lies beside the line (0 inside it); None if it is not at the line's
+    height or is printed over its text (a stamp over the body, not in a blank)."""
     placed = [b for b in boxes if b is not None]
     if not placed:
         return None
     reach = SAME_LINE * piece.size
     if not (min(b.bottom for b in placed) - reach <= piece.middle
             <= max(b.top for b in placed) + reach):
+        return None
+    if any(min(b.right, piece.box.right) - max(b.left, piece.box.left) > OVERPRINT * piece.size
+           for b in placed):
         return None
     left, right = min(b.left for b in placed), max(b.right for b in placed)
     return max(0.0, left - piece.box.right, piece.box.left - right)
