@@ -22,11 +22,13 @@ a) Toàn tỉnh có ít nhất 600 hợp tác xã, trong đó khoảng 25% hợp
 b) Doanh thu bình quân của hợp tác xã đạt 2,5 tỷ đồng/năm.
 II. NHIỆM VỤ VÀ
 GIẢI PHÁP CHỦ YẾU
-1. Sở Nông nghiệp và PTNT chủ trì, phối hợp với Sở Tài chính xây dựng cơ chế hỗ trợ, trình UBND tỉnh trong quý II/2024.
+1. Sở Nông nghiệp và PTNT chủ trì, phối hợp với Sở Tài chính xây dựng cơ chế hỗ trợ, \
+trình UBND tỉnh trong quý II/2024.
 2. Sở Kế hoạch và Đầu tư tổng hợp, báo cáo UBND tỉnh trước ngày 20 hằng tháng.
 + Hướng dẫn các huyện thành lập mới 50 tổ hợp tác; hoàn thành sau 06 tháng kể từ ngày ký.
 III. TỔ CHỨC THỰC HIỆN
-Giao Sở Kế hoạch và Đầu tư chủ trì theo dõi; tổ chức giao ban vào thứ Hai hằng tuần.
+Giao Sở Kế hoạch và Đầu tư chủ trì theo dõi; \
+tổ chức giao ban vào thứ Hai hằng tuần.
 Nơi nhận:
 - Bộ Kế hoạch và Đầu tư;
 - Lưu: VT.
@@ -106,7 +108,8 @@ def test_decision_articles_are_sections(rules: RuleSet) -> None:
 
 
 def test_typo_and_mixed_case_headings(rules: RuleSet) -> None:
-    text = "I. Mục đích, yêu cầu\nNội dung.\nII- NHẬM VỤ\n1. Tuyên truyền.\nIII. Tổ chức thực hiện\n"
+    text = ("I. Mục đích, yêu cầu\nNội dung.\nII- NHẬM VỤ\n1. Tuyên truyền.\n"
+            "III. Tổ chức thực hiện\n")
     r = extract_text(text, rules=rules)
     assert [s.kind for s in r.sections] == ["purpose", "tasks", "tasks", "implementation"]
 
