@@ -42,7 +42,8 @@ QUYẾT ĐỊNH
 Về việc ban hành Kế hoạch phát triển kinh tế tập thể năm 2025
 Điều 1. Ban hành kèm theo Quyết định này Kế hoạch phát triển kinh tế tập thể năm 2025.
 Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
-Điều 3. Chánh Văn phòng UBND huyện, Trưởng phòng Tài chính - Kế hoạch chịu trách nhiệm thi hành Quyết định này./.
+Điều 3. Chánh Văn phòng UBND huyện, Trưởng phòng Tài chính - Kế hoạch chịu trách nhiệm \
+thi hành Quyết định này./.
 """
 
 
