@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
+import sys
+import types
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -17,10 +20,11 @@ from typing import Any
 import pytest
 
 from kttt_extract import extract
+from kttt_extract.errors import KtttError
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.loaders.pdf import load
 from kttt_extract.loaders.pdfsig import pdf_date
-from kttt_extract.model import Loaded, Result
+from kttt_extract.model import Block, Loaded, Result, Source
 
 fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
 pytest.importorskip("pyhanko", reason="pyHanko (test extra) signs the fixture PDFs")
@@ -217,6 +221,19 @@ def test_unsigned_header_has_blanks(tmp_path: Path) -> None:
     assert not any(w.code == "stamp-metadata" for w in result.warnings)
 
 
+def test_pages_without_annotations_pay_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the annotation reader nor the signature reader runs on a plain PDF."""
+    from kttt_extract.loaders import pdfannots, pdfsig
+
+    def fail(*args: Any) -> Any:
+        raise AssertionError("called on a PDF without annotations or signatures")
+
+    monkeypatch.setattr(pdfannots, "pieces", fail)
+    monkeypatch.setattr(pdfsig, "signatures", fail)
+    loaded = _load(_header_pdf().data)
+    assert loaded.signatures == () and not any(b.hints.stamp for b in loaded.blocks)
+
+
 def test_stamp_text_is_merged_into_the_header_lines(signed: bytes) -> None:
     blocks = [b for b in _load(signed).blocks if b.kind == "paragraph"]
     texts = [b.text for b in blocks]
@@ -268,6 +285,17 @@ def test_stamp_on_no_line_is_a_line_of_its_own_and_a_blank_date_stays(
     assert not any(w.code == "stamp-metadata" for w in result.warnings)
 
 
+def test_stamp_printed_over_the_body_splits_no_paragraph(tmp_path: Path, signer: Any) -> None:
+    """A stamp over a line of text (not in a blank) is kept, after the page's own lines."""
+    header = _header_pdf()
+    body_line = (PAGE_HEIGHT - ROW - 12 - 8 * 5 - 5.5) * PT  # baseline of BODY[5]
+    items = [(40 * PT, body_line, "Đã ký số")]
+    data = _sign(header.data, tmp_path, signer, _box(items), items)
+    texts = [b.text for b in _load(data).blocks if b.kind == "paragraph"]
+    assert BODY[5][1] in texts and texts.index(BODY[5][1]) < len(texts) - 3
+    assert texts[-1] == "Đã ký số", texts
+
+
 # --------------------------------------------------------------------------- damage
 
 
@@ -300,6 +328,40 @@ def test_damaged_signature_dictionary_gives_a_warning(signed: bytes) -> None:
     assert [(w.code, w.message) for w in loaded.warnings] == [
         ("signature-unreadable",
          "signature VanThu: signing time \"D:2026XX15083000+07'00'\" is not a PDF date")]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_damage_around_the_signature_raises_only_library_errors(signed: bytes, seed: int) -> None:
+    """Bytes scrambled in the signature dictionary, the field or the AcroForm: a result with
+    warnings, or one of our errors; never a traceback from pdfminer or asn1crypto."""
+    rng = random.Random(seed)
+    anchor = signed.index([b"/ByteRange", b"/FT /Sig", b"/AcroForm"][seed % 3])
+    data = bytearray(signed)
+    for _ in range(8):
+        data[anchor + rng.randrange(-40, 200)] = rng.randrange(256)
+    try:
+        loaded = _load(bytes(data))
+    except KtttError:
+        return
+    assert all(w.code in {"signature-unreadable", "pdf-truncated", "pdf-pages-without-text"}
+               for w in loaded.warnings)
+
+
+def test_a_signed_scan_keeps_its_signature(tmp_path: Path, signer: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scanned PDF goes to OCR; its signature is still read."""
+    doc = fpdf.FPDF()
+    doc.add_page()
+    doc.rect(40, 60, 120, 80)
+    data = _sign(bytes(doc.output()), tmp_path, signer, (300, 100, 400, 140), [])
+    ocr = types.ModuleType("kttt_extract.loaders.ocr")
+    ocr.ocr_pdf = lambda data, path, options: Loaded(  # type: ignore[attr-defined]
+        source=Source(path=path, format="pdf", sha256="x", ocr=True),
+        blocks=(Block(kind="paragraph", text="Số: 123/UBND-XD"),))
+    monkeypatch.setitem(sys.modules, "kttt_extract.loaders.ocr", ocr)
+    loaded = load(data, "scan.pdf", LoadOptions(ocr=True), "pdf")
+    assert loaded.source.ocr
+    assert [s.name for s in loaded.signatures] == [CN]
 
 
 @pytest.mark.parametrize(("raw", "iso"), [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kttt_extract.extract import agencies, deadlines, metadata, references, targets
+from kttt_extract.extract import agencies, deadlines, metadata, references, tables, targets
 from kttt_extract.extract.context import Context
 from kttt_extract.link import link_tasks
 from kttt_extract.loaders import LoadOptions, load, load_bytes
@@ -40,14 +40,14 @@ def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) ->
     ctx = Context.build(norm, sections, rules)
     refs = references.extract(ctx)
     doc = metadata.extract(ctx, refs, loaded.signatures)
-    found_targets = targets.extract(ctx)
+    found_targets = tables.merge(targets.extract(ctx), tables.extract(ctx))
     found_deadlines = deadlines.extract(ctx, found_targets)
     found_agencies = agencies.extract(ctx)
     tasks = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
     warnings = list(loaded.warnings) + ctx.notices
     if not sections:
         warnings.append(Notice(code="no-sections", message="no section heading found"))
-    if loaded.source.ocr:
+    if loaded.source.ocr and all(w.code != "ocr" for w in warnings):
         warnings.append(Notice(code="ocr", message="text came from OCR; check tone marks"))
     return Result(
         source=loaded.source,

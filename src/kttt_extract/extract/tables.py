@@ -81,10 +81,14 @@ def _tables(paras: Sequence[Para]) -> Iterator[list[Para]]:
         yield run
 
 
-def _column_word(ctx: Context, rule_id: str, cell: Cell) -> bool:
+def _column_word(ctx: Context, rule_id: str, cell: Cell, *, whole: bool) -> bool:
+    """Whether a header cell is (`whole`) or holds one of the words of `rule_id`."""
     pattern = ctx.rules.get(rule_id).regex
     text = cell.text.strip(" .:*()")
-    return bool(pattern and text and pattern.fullmatch(text, timeout=1.0))
+    if pattern is None or not text:
+        return False
+    found = pattern.fullmatch if whole else pattern.search
+    return found(text, timeout=1.0) is not None
 
 
 def _year_of(ctx: Context, cell: Cell) -> tuple[int, tuple[int, int] | None] | None:
@@ -108,11 +112,15 @@ def header(ctx: Context, row: list[Cell]) -> Header:
             year = _year_of(ctx, cell)
             if year is not None:
                 found.years[i] = year
-        elif found.indicator is None and _column_word(ctx, RULE, cell):
+        elif found.unit is None and _column_word(ctx, "target.table-unit", cell, whole=True):
+            found.unit = i  # whole cell: "Đơn vị chủ trì" heads a column of agencies
+        elif found.indicator is None and _column_word(ctx, RULE, cell, whole=False):
             found.indicator = i
-        elif found.unit is None and _column_word(ctx, "target.table-unit", cell):
-            found.unit = i
     return found
+
+
+def _is_header(h: Header) -> bool:
+    return h.indicator is not None or h.unit is not None
 
 
 @dataclass(frozen=True)
@@ -192,3 +200,67 @@ def _indicator(row: list[Cell], head: Header, previous: str | None) -> str | Non
                 r"\p{L}{2}", cell.text):
             return cell.text
     return previous
+
+
+def _target(ctx: Context, row: list[Cell], head: Header, indicator: str | None, col: int,
+            span: tuple[int, int]) -> Target | None:
+    """The target in column `col` of a data row, if that cell holds a figure."""
+    cell = row[col]
+    figure = parse_cell(cell.text, ctx.rules.table("target.comparators"))
+    if figure is None:
+        return None
+    written = row[head.unit].text if head.unit is not None and head.unit < len(row) else ""
+    unit = unit_of(ctx, written, figure.percent)
+    multipliers = ctx.rules.table("number.multipliers")
+    value = scale(figure.value, figure.multiplier, multipliers) * unit.factor
+    value_max = (scale(figure.value_max, figure.multiplier, multipliers) * unit.factor
+                 if figure.value_max is not None else None)
+    year, period = head.years[col]
+    return Target(
+        id="t0", text=ctx.text[span[0]:span[1]], span=(cell.start, cell.end),
+        section=ctx.section_id(cell.start), rule=RULE, indicator=indicator, metric=unit.metric,
+        value=value, value_max=value_max, unit=unit.unit, comparator=figure.comparator,
+        year=year, period=period, recurrence="yearly" if unit.yearly else None,
+    )
+
+
+def _table_targets(ctx: Context, table: list[Para]) -> list[Target]:
+    """Targets of one table: header rows set the columns, the rows below give the figures."""
+    out: list[Target] = []
+    head: Header | None = None
+    previous: str | None = None
+    for para in table:
+        row = cells(ctx.text, *para.span)
+        found = header(ctx, row)
+        if _is_header(found):
+            head, previous = found, None
+            continue
+        if head is not None and not head.years and found.years:
+            head.years = found.years  # the years in a second header row
+            continue
+        if head is None or not head.years:
+            continue
+        indicator = _indicator(row, head, previous)
+        previous = indicator
+        for col in sorted(head.years):
+            if col < len(row) and (target := _target(ctx, row, head, indicator, col, para.span)):
+                out.append(target)
+    return out
+
+
+def extract(ctx: Context) -> list[Target]:
+    """Targets of the target tables of the body, in text order."""
+    out: list[Target] = []
+    for table in _tables(list(ctx.body_paras())):
+        out += _table_targets(ctx, table)
+    return [t.model_copy(update={"id": f"t{i}"}) for i, t in enumerate(out, 1)]
+
+
+def merge(found: Sequence[Target], from_tables: Sequence[Target]) -> list[Target]:
+    """Targets of the text and of the tables together in text order, renumbered t1..tn; a text
+    target that overlaps a table cell read here is left out (the cell says it better)."""
+    cells_read = [t.span for t in from_tables]
+    kept = [t for t in found
+            if not any(t.span[0] < end and start < t.span[1] for start, end in cells_read)]
+    both = sorted([*kept, *from_tables], key=lambda t: t.span)
+    return [t.model_copy(update={"id": f"t{i}"}) for i, t in enumerate(both, 1)]

@@ -75,23 +75,35 @@ class _Page:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line."""
-    pages, signed = _read_document(data, path, options.password)
+    pages, counted = _read_document(data, path, options.password)
+    signatures, unread = _signatures(data, options.password, counted) if counted else ((), ())
     dropped = _furniture(pages)
     chars = [sum(len(line.text) - line.text.count(" ") for i, line in enumerate(page.lines)
                  if (p, i) not in dropped) for p, page in enumerate(pages)]
     if sum(chars) < MIN_CHARS_PER_PAGE * len(pages):
-        return _scanned(data, path, options)
+        ocr = _scanned(data, path, options)
+        if not counted:
+            return ocr
+        return ocr.model_copy(update={"signatures": signatures,  # a scan may be e-signed too
+                                      "warnings": ocr.warnings + unread})
     blocks = _blocks(pages, dropped, _frame(pages))
-    warnings = _notices(data, chars)
-    signatures: list[Signature] = []
-    if signed:  # pdfium counted signature fields with a value: read them with pdfminer
-        from kttt_extract.loaders import pdfsig
-
-        signatures, unread = pdfsig.signatures(data, options.password)
-        warnings += unread
+    warnings = (*_notices(data, chars), *unread)
     source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages), ocr=False)
-    return Loaded(source=source, blocks=tuple(blocks), warnings=tuple(warnings),
-                  signatures=tuple(signatures))
+    return Loaded(source=source, blocks=tuple(blocks), warnings=warnings, signatures=signatures)
+
+
+def _signatures(data: bytes, password: str | None, counted: int
+                ) -> tuple[tuple[Signature, ...], tuple[Notice, ...]]:
+    """The signatures (pdfium counted `counted` signature fields with a value) and notices of
+    what could not be read."""
+    from kttt_extract.loaders import pdfsig
+
+    found, unread = pdfsig.signatures(data, password)
+    if len(found) < counted and not unread:
+        unread.append(Notice(code="signature-unreadable",
+                             message=f"{counted - len(found)} of {counted} signatures cannot be "
+                                     "read"))
+    return tuple(found), tuple(unread)
 
 
 def _scanned(data: bytes, path: str, options: LoadOptions) -> Loaded:
@@ -128,8 +140,8 @@ def _open(data: bytes, path: str, password: str | None) -> Any:
         raise UnreadableInput(f"damaged PDF: {reason}", path=path, hint=_DAMAGED_HINT) from None
 
 
-def _read_document(data: bytes, path: str, password: str | None) -> tuple[list[_Page], bool]:
-    """Every page's lines and whether the PDF has signatures; pages and text pages are closed
+def _read_document(data: bytes, path: str, password: str | None) -> tuple[list[_Page], int]:
+    """Every page's lines and how many signatures the PDF has; pages and text pages are closed
     as we go to bound memory."""
     doc = _open(data, path, password)
     try:
@@ -137,7 +149,7 @@ def _read_document(data: bytes, path: str, password: str | None) -> tuple[list[_
         if count == 0:
             raise UnreadableInput("damaged PDF: no pages", path=path, hint=_DAMAGED_HINT)
         pages = [_read_page(doc, index, path) for index in range(count)]
-        return pages, pdfium_c.FPDF_GetSignatureCount(doc) > 0
+        return pages, max(0, int(pdfium_c.FPDF_GetSignatureCount(doc)))
     finally:
         doc.close()
 
@@ -183,18 +195,20 @@ def _lines(textpage: Any, text: str) -> list[_Line]:
 def _stamped(doc: Any, page: Any, index: int, textpage: Any, text: str,
              lines: tuple[_Line, ...]) -> tuple[_Line, ...]:
     """The lines with the text of annotation appearances (e-signature stamps) merged in where
-    it stands; stamp text on no line becomes a line of its own, in reading order."""
+    it stands. Stamp text in empty space becomes a line of its own in reading order; stamp
+    text printed over the body goes after the page's lines, where it splits no paragraph."""
     found = pdfannots.pieces(doc, page, index)
     if not found:
         return lines
     refs = [pdfannots.LineRef(line.start, line.end, line.y) for line in lines]
-    merged, alone = pdfannots.place(textpage, text, refs, found)
-    out = [replace(line, text=_clean(merged[i]), stamp=True) if i in merged else line
-           for i, line in enumerate(lines)]
-    for piece in alone:
+    placed = pdfannots.place(textpage, text, refs, found)
+    out = [replace(line, text=_clean(placed.merged[i]), stamp=True) if i in placed.merged
+           else line for i, line in enumerate(lines)]
+    for piece in placed.beside + placed.over:
         box = piece.box
-        at = next((k for k, line in enumerate(out) if line.y is not None and line.y < box.bottom),
-                  len(out))
+        at = len(out) if piece in placed.over else next(
+            (k for k, line in enumerate(out) if line.y is not None and line.y < box.bottom),
+            len(out))
         out.insert(at, _Line(text=_clean(piece.text), x0=box.left, x1=box.right, y=box.bottom,
                              stamp=True))
     return tuple(out)

@@ -12,6 +12,7 @@ asks only for pages whose annotation count is not zero, so other pages pay nothi
 from __future__ import annotations
 
 import ctypes
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,7 +189,7 @@ def _char_boxes(textpage: Any, line: LineRef) -> list[Box | None]:
 
 def _distance(piece: Piece, boxes: list[Box | None]) -> float | None:
     """How far the piece lies beside the line (0 inside it); None if it is not at the line's
-    height or is printed over its text (a stamp over the body, not in a blank)."""
+    height, infinite if it is printed over the line's text (over the body, not in a blank)."""
     placed = [b for b in boxes if b is not None]
     if not placed:
         return None
@@ -198,36 +199,45 @@ def _distance(piece: Piece, boxes: list[Box | None]) -> float | None:
         return None
     if any(min(b.right, piece.box.right) - max(b.left, piece.box.left) > OVERPRINT * piece.size
            for b in placed):
-        return None
+        return math.inf
     left, right = min(b.left for b in placed), max(b.right for b in placed)
     return max(0.0, left - piece.box.right, piece.box.left - right)
 
 
-def place(textpage: Any, text: str, lines: list[LineRef], found: list[Piece]
-          ) -> tuple[dict[int, str], list[Piece]]:
-    """Merge pieces into the lines they sit on: the new raw text of each line that received
-    stamp text, by line index, and the pieces that lie on no line."""
+@dataclass
+class Placed:
+    """Where the pieces of a page went."""
+
+    merged: dict[int, str]  # line index: its new raw text, stamp text spliced in
+    beside: list[Piece]  # on no line: in empty space, a line of their own
+    over: list[Piece]  # printed over the text of a line, not into one of its blanks
+
+
+def place(textpage: Any, text: str, lines: list[LineRef], found: list[Piece]) -> Placed:
+    """Merge each piece into the line it sits on, where a blank or the line's end leaves room."""
     boxes: dict[int, list[Box | None]] = {}
     chosen: dict[int, list[Piece]] = {}
-    alone: list[Piece] = []
+    placed = Placed({}, [], [])
     for piece in found:
         best: tuple[float, int] | None = None
+        over = False
         for i, line in enumerate(lines):
             if line.y is not None and abs(line.y - piece.box.bottom) > 2 * piece.size:
                 continue  # far above or below: not worth measuring
             if i not in boxes:
                 boxes[i] = _char_boxes(textpage, line)
             distance = _distance(piece, boxes[i])
+            over = over or distance == math.inf
             if distance is not None and distance <= LINE_REACH * piece.size and (
                     best is None or distance < best[0]):
                 best = (distance, i)
-        if best is None:
-            alone.append(piece)
-        else:
+        if best is not None:
             chosen.setdefault(best[1], []).append(piece)
-    merged = {i: _splice(text[lines[i].start:lines[i].end], boxes[i], added)
-              for i, added in chosen.items()}
-    return merged, alone
+        else:
+            (placed.over if over else placed.beside).append(piece)
+    for i, added in chosen.items():
+        placed.merged[i] = _splice(text[lines[i].start:lines[i].end], boxes[i], added)
+    return placed
 
 
 def _splice(raw: str, boxes: list[Box | None], added: list[Piece]) -> str:
