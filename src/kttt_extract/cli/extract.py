@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kttt_extract.cli import app
-from kttt_extract.loaders import MB
+MB = 1024 * 1024
 
 if TYPE_CHECKING:
     from kttt_extract.loaders import LoadOptions
