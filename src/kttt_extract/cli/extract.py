@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kttt_extract.cli import app
+
 MB = 1024 * 1024
 
 if TYPE_CHECKING:
