@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import regex
 
@@ -232,9 +231,9 @@ def _table_targets(ctx: Context, table: list[Para]) -> list[Target]:
     for para in table:
         row = cells(ctx.text, *para.span)
         found = header(ctx, row)
-        if _is_header(found):
-            head, previous = found, None
-            continue
+        if _is_header(found) and (head is None or not head.years or found.years):
+            head, previous = found, None  # once years are known, only a row with years is
+            continue  # a new header: an indicator may say "chỉ tiêu" or "tiêu chí" too
         if head is not None and not head.years and found.years:
             head.years = found.years  # the years in a second header row
             continue

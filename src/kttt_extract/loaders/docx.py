@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from docx.exceptions import PythonDocxError
 from docx.oxml.exceptions import XmlchemyError
@@ -337,12 +338,34 @@ def _paragraph_text(p: Element) -> tuple[str, _Inline, list[str]]:
     return nfc("".join(texts)).strip(), inline, texts
 
 
+_RFONTS = f"{W}rPr/{W}rFonts"
+_STYLES_WITH_LEGACY_FONT: WeakKeyDictionary[_Styles, bool] = WeakKeyDictionary()
+
+
+def _font_name(el: Element | None) -> str | None:
+    return None if el is None else el.get(f"{W}ascii") or el.get(f"{W}hAnsi")
+
+
+def _styles_name_a_legacy_font(styles: _Styles) -> bool:
+    """Whether the document default or any style names a legacy font (looked at once)."""
+    if styles not in _STYLES_WITH_LEGACY_FONT:
+        fonts = [styles._default_font, *(st.find(_RFONTS) for st in styles._by_id.values())]
+        _STYLES_WITH_LEGACY_FONT[styles] = any(encodings.font_encoding(_font_name(el))
+                                               for el in fonts)
+    return _STYLES_WITH_LEGACY_FONT[styles]
+
+
 def _legacy_text(styles: _Styles, runs: list[Element], texts: list[str], pstyle: str | None
                  ) -> str | None:
     """The paragraph's text with runs in a legacy font encoding (`.VnTime`, `VNI-Times`)
-    converted to Unicode, or None when no run is in such a font."""
-    fonts = [styles.font(r, pstyle) if t.strip() else None
-             for r, t in zip(runs, texts, strict=True)]
+    converted to Unicode, or None when no run is in such a font. When no style names such a
+    font only the runs' own fonts can, which is cheaper to look at."""
+    if _styles_name_a_legacy_font(styles):
+        fonts = [styles.font(r, pstyle) if t.strip() else None
+                 for r, t in zip(runs, texts, strict=True)]
+    else:
+        fonts = [_font_name(r.find(_RFONTS)) if t.strip() else None
+                 for r, t in zip(runs, texts, strict=True)]
     if not any(encodings.font_encoding(f) for f in fonts):
         return None
     return nfc("".join(encodings.convert_run(t, f)

@@ -32,29 +32,37 @@ DPI = 300
 LOW_CONFIDENCE = 80.0  # mean word confidence (0-100) under which a page is named in the warning
 CENTRED_TOLERANCE = 0.04  # share of the page width a centred line's middle may be off
 _PAGE_NUMBER = regex.compile(r"^(?:trang|page)?\s*[-–(]?\s*\d{1,4}\s*[-–)]?$", regex.IGNORECASE)
+# Tesseract's usual slips on these documents (measured on seed plans): the Icelandic eth for Đ,
+# "5," for the list number "5.", and "l" for the I of a Roman numeral ("quý l", "IIl.").
+_ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
+_LIST_COMMA = regex.compile(r"^((?:\d{1,2}\.)*\d{1,2}|[IVX]{1,5}),(?=\s+\p{Lu})")
+_ROMAN_L = regex.compile(r"(?<![\p{L}\p{N}])[IVX]*l[IVXl]*(?![\p{L}\p{N})])")
 
 
 def install_hint(lang: str) -> str:
     return f"pip install 'kttt-extract[ocr]' and apt-get install tesseract-ocr tesseract-ocr-{lang}"
 
 
-def tesseract(lang: str) -> Any:
-    """The pytesseract module, once Tesseract and its `lang` data are known to be there."""
+def tesseract(lang: str, path: str | None = None) -> Any:
+    """The pytesseract module, once Tesseract and its `lang` data are known to be there
+    (`path` names the file that needs them, in the error)."""
     hint = install_hint(lang)
     try:
         import pytesseract
     except ImportError:
-        raise MissingTool("OCR needs pytesseract, which is not installed", hint=hint) from None
+        raise MissingTool("OCR needs pytesseract, which is not installed", path=path,
+                          hint=hint) from None
     try:
         pytesseract.get_tesseract_version()
         languages = set(pytesseract.get_languages(config=""))
     except (pytesseract.TesseractNotFoundError, OSError):
-        raise MissingTool("OCR needs the tesseract program, which was not found",
+        raise MissingTool("OCR needs the tesseract program, which was not found", path=path,
                           hint=hint) from None
     except pytesseract.TesseractError as exc:
-        raise MissingTool(f"tesseract does not run: {exc.message}", hint=hint) from None
+        raise MissingTool(f"tesseract does not run: {exc.message}", path=path,
+                          hint=hint) from None
     if lang not in languages:
-        raise MissingTool(f"tesseract has no '{lang}' language data", hint=hint)
+        raise MissingTool(f"tesseract has no '{lang}' language data", path=path, hint=hint)
     return pytesseract
 
 
@@ -129,6 +137,12 @@ def _read_page(engine: Any, image: Any, options: LoadOptions, number: int, path:
     return page_lines(data)
 
 
+def repair(text: str) -> str:
+    """Undo Tesseract's usual slips on a line: Ð for Đ, "5," for "5.", l for I in numerals."""
+    text = _LIST_COMMA.sub(r"\1.", text.translate(_ETH))
+    return _ROMAN_L.sub(lambda m: m.group(0).replace("l", "I"), text)
+
+
 def _blocks(lines: list[Line], width: int, number: int) -> list[Block]:
     """One hard-wrapped paragraph block per line; a lone page number at either end is dropped."""
     keep = [line for i, line in enumerate(lines)
@@ -138,7 +152,7 @@ def _blocks(lines: list[Line], width: int, number: int) -> list[Block]:
         middle = (line.left + line.right) / 2
         centred = abs(middle - width / 2) <= width * CENTRED_TOLERANCE and (
             line.left > width * 0.2)
-        out.append(Block(kind="paragraph", text=line.text, page=number,
+        out.append(Block(kind="paragraph", text=repair(line.text), page=number,
                          hints=Hints(hard_wrapped=True, ocr=True, centered=centred)))
     return out
 
@@ -173,7 +187,7 @@ def _read_all(engine: Any, doc: Any, options: LoadOptions, path: str
 
 def ocr_pdf(data: bytes, path: str, options: LoadOptions) -> Loaded:
     """Read a PDF without a text layer by OCR, page by page."""
-    engine = tesseract(options.ocr_lang)
+    engine = tesseract(options.ocr_lang, path)
     started = time.monotonic()
     doc = _open(data, path, options.password)
     try:
