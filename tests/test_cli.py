@@ -131,3 +131,12 @@ def test_output_file_mode_follows_umask(tmp_path: Path, capfd: pytest.CaptureFix
     mask = os.umask(0)
     os.umask(mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_public_api_names_resolve_to_what_they_say() -> None:
+    import kttt_extract
+    from kttt_extract import extract as extract_fn
+    from kttt_extract.pipeline import extract
+
+    assert extract_fn is extract and callable(kttt_extract.extract_text)
+    assert kttt_extract.Result.__name__ == "Result"

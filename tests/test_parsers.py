@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kttt_extract.extract import dates
-from kttt_extract.extract.numbers import format_number, parse_number, scale
+from kttt_extract.extractors import dates
+from kttt_extract.extractors.numbers import format_number, parse_number, scale
 
 
 @given(st.integers(min_value=0, max_value=10**13))

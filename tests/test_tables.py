@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kttt_extract.extract.tables import parse_cell
+from kttt_extract.extractors.tables import parse_cell
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Result
 from kttt_extract.pipeline import extract_loaded, extract_text

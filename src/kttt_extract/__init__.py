@@ -32,5 +32,7 @@ __all__ = ["Agency", "Deadline", "KtttError", "Result", "RuleSet", "Section", "T
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'kttt_extract' has no attribute {name!r}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kttt_extract.extract import agencies, deadlines, metadata, references, tables, targets
-from kttt_extract.extract.context import Context
+from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
+from kttt_extract.extractors.context import Context
 from kttt_extract.link import link_tasks
 from kttt_extract.loaders import LoadOptions, load, load_bytes
 from kttt_extract.model import Loaded, Notice, Result

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import regex
 
-from kttt_extract.extract import dates
-from kttt_extract.extract.agencies import canonical
-from kttt_extract.extract.context import Context
-from kttt_extract.extract.spans import Hit, resolve_overlaps
+from kttt_extract.extractors import dates
+from kttt_extract.extractors.agencies import canonical
+from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Reference, Span
 from kttt_extract.ruleset import RuleSet
 

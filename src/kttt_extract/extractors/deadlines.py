@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kttt_extract.extract import dates
-from kttt_extract.extract.context import Context
-from kttt_extract.extract.spans import Hit, resolve_overlaps, trim
+from kttt_extract.extractors import dates
+from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.spans import Hit, resolve_overlaps, trim
 from kttt_extract.model import Deadline, Target
 from kttt_extract.textnorm import fold_tones
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import regex
 
-from kttt_extract.extract.context import Context
-from kttt_extract.extract.numbers import NUMBER_PATTERN, parse_number, scale
+from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.numbers import NUMBER_PATTERN, parse_number, scale
 from kttt_extract.model import Comparator, Metric, Para, Target
 
 RULE = "target.table"

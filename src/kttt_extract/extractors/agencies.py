@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import regex
 
-from kttt_extract.extract.context import Context
+from kttt_extract.extractors.context import Context
 from kttt_extract.model import Agency, Mention, Role
 from kttt_extract.ruleset import RuleSet
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import regex
 
-from kttt_extract.extract.context import Context
-from kttt_extract.extract.numbers import parse_number, scale
-from kttt_extract.extract.spans import Hit, resolve_overlaps
+from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.numbers import parse_number, scale
+from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Comparator, Metric, Target
 from kttt_extract.ruleset import RuleSet
 

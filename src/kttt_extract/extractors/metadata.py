@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import regex
 
-from kttt_extract.extract.agencies import canonical
-from kttt_extract.extract.context import Context
+from kttt_extract.extractors.agencies import canonical
+from kttt_extract.extractors.context import Context
 from kttt_extract.model import Document, Notice, Para, Reference, Signature, SignerInfo
 from kttt_extract.textnorm import fold_tones
 
