@@ -20,6 +20,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
+from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
 from kttt_extract.loaders import LoadOptions, pdfannots, sha256
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
@@ -86,8 +87,12 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
             return ocr
         return ocr.model_copy(update={"signatures": signatures,  # a scan may be e-signed too
                                       "warnings": ocr.warnings + unread})
-    blocks = _blocks(pages, dropped, _frame(pages))
+    blocks, legacy = encodings.fix_blocks(_blocks(pages, dropped, _frame(pages)))
     warnings = (*_notices(data, chars), *unread)
+    if legacy is not None:  # lines typed in .VnTime or VNI-Times fonts, read by font name
+        warnings = (*warnings, Notice(code="legacy-encoding",
+                                      message=f"text in the {encodings.NAMES[legacy]} "
+                                              "encoding converted to Unicode"))
     source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages), ocr=False)
     return Loaded(source=source, blocks=tuple(blocks), warnings=warnings, signatures=signatures)
 
