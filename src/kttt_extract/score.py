@@ -371,15 +371,18 @@ INPUT_PREFERENCE = (".docx", ".pdf", ".doc", ".odt", ".rtf", ".md", ".txt")
 
 
 def find_samples(folder: Path) -> list[Sample]:
-    """Every `<doc>.expected.json` with a document `<doc>.<ext>` beside it."""
+    """Every document `<doc>.<ext>` with a `<doc>.expected.json` beside it; one document in
+    several formats (`plan.txt`, `plan.docx`, `plan.pdf`) gives one sample per format, named
+    `plan` for the preferred format and `plan.<ext>` for the others."""
     out = []
     for exp in sorted(folder.glob("*.expected.json")):
         name = exp.name[: -len(".expected.json")]
         inputs = [p for p in folder.iterdir()
-                  if p.is_file() and p.stem == name and p.name != exp.name]
+                  if p.is_file() and p.stem == name and p.name != exp.name
+                  and p.suffix.lower() in INPUT_PREFERENCE]
         inputs.sort(key=lambda p: (_rank(p.suffix.lower()), p.name))
-        if inputs:
-            out.append(Sample(name, inputs[0], exp))
+        for i, doc in enumerate(inputs):
+            out.append(Sample(name if i == 0 else doc.name, doc, exp))
     return out
 
 
