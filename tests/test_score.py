@@ -220,8 +220,8 @@ def test_summary_baseline_and_regressions() -> None:
         "deadlines: F1 0.667 fell below the baseline 0.700 by more than 0.02"]
 
 
-def test_find_samples_prefers_the_richest_input(tmp_path: Path) -> None:
-    for name in ("a.md", "a.docx", "a.expected.json", "b.expected.json", "c.txt"):
+def test_find_samples_scores_every_format_richest_first(tmp_path: Path) -> None:
+    for name in ("a.md", "a.docx", "a.png", "a.expected.json", "b.expected.json", "c.txt"):
         (tmp_path / name).write_text(json.dumps({}), encoding="utf-8")
     found = find_samples(tmp_path)
-    assert [(s.name, s.input.name) for s in found] == [("a", "a.docx")]
+    assert [(s.name, s.input.name) for s in found] == [("a", "a.docx"), ("a.md", "a.md")]
