@@ -17,11 +17,6 @@ from kttt_extract.model import Agency, Mention, Role
 from kttt_extract.ruleset import RuleSet
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p{M}\d]")
-_GAP_AFTER = regex.compile(
-    r"^[\s,(]*(?:(?:và|cùng|với|về|gửi|lên|đến|qua|cho|kết\s+quả(?:\s+thực\s+hiện)?)[\s,(]*)*$"
-)
-_CHAIN = regex.compile(r"^\s*(?:,|và|;)?\s*(?:\(?qua|và)?\s*$")
-_SEPARATORS = regex.compile(r"(?:[\s,;\-]|\bvà\b|\bcác\b)+$")
 _DASH = regex.compile(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)")
 MAX_LOWER = 8
 MAX_TOKENS = 14
@@ -37,6 +32,11 @@ class Found:
     name: str
     rule: str
     group: bool = False
+
+
+def _fullmatch(rules: RuleSet, rule_id: str, text: str) -> bool:
+    pattern = rules.get(rule_id).regex
+    return bool(pattern and pattern.fullmatch(text, timeout=1.0))
 
 
 def _is_cap(tok: str) -> bool:
@@ -65,10 +65,11 @@ def _extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int,
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         level_end = _starts("agency.levels", rules, text, m.start())
         # a head that cannot stand alone takes at least one word: "Quỹ hỗ trợ ..."
-        stop = complete or i > 0 or not tok[:1].isalpha() or _standalone(text[start:head_end])
+        stop = (complete or i > 0 or not tok[:1].isalpha()
+                or _standalone(text[start:head_end], rules))
         if level_end < 0 and stop and _starts("agency.stop", rules, text, m.start()) >= 0:
             break
-        if tok in ("-", "–") or tok == "và":
+        if tok in ("-", "–") or _fullmatch(rules, "agency.name-joiners", tok):
             if after_level or not _is_cap(nxt) or _starts("agency.heads", rules, text,
                                                           tokens[i + 1].start()) >= 0:
                 break
@@ -108,7 +109,7 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
             if not group and _starts("agency.not-names", rules, ctx_text, a) >= 0:
                 continue
             if group:
-                b = a + len(_SEPARATORS.sub("", m.group()))
+                b = a + len(_trailing(rules).sub("", m.group()))
                 if _starts("agency.not-groups", rules, ctx_text[a:b], 0) >= 0:
                     continue
             else:
@@ -125,15 +126,22 @@ def find_names(ctx_text: str, start: int, end: int, rules: RuleSet) -> list[Foun
             if a > 0 and ctx_text[a - 1] in "-/&":  # inside a document number: 784-UBND-KTN
                 continue
             b = _extend(ctx_text, a, m.end(), rules, end)
-            if b == m.end() and not _standalone(m.group()):
+            if b == m.end() and not _standalone(m.group(), rules):
                 continue
             found.append(Found(a, b, ctx_text[a:b].rstrip(" -"), "agency.heads"))
             taken.append((a, b))
     return sorted(found, key=lambda f: f.start)
 
 
-def _standalone(head: str) -> bool:
-    return head.isupper() or head.endswith("ủy")
+def _trailing(rules: RuleSet) -> regex.Pattern[str]:
+    pattern = rules.get("agency.group-trailing").regex
+    assert pattern is not None
+    return pattern
+
+
+def _standalone(head: str, rules: RuleSet) -> bool:
+    """A head that names a unit by itself: an abbreviation (UBND) or a listed one (Huyện ủy)."""
+    return head.isupper() or _fullmatch(rules, "agency.standalone-heads", head)
 
 
 def canonical(surface: str, rules: RuleSet) -> str:
@@ -159,12 +167,10 @@ def canonical(surface: str, rules: RuleSet) -> str:
 
 
 def _group_name(name: str, rules: RuleSet) -> str:
-    """A group's canonical name: the group-name table, and "các" where the text leaves it out
-    ("cấp ủy đảng" is "Các cấp ủy đảng")."""
+    """A group's canonical name from the group-name table ("cấp ủy đảng" is "Các cấp ủy
+    đảng")."""
     table = rules.table("agency.group-names")
     name = table.get(" ".join(name.casefold().split()), name)
-    if regex.match(r"(?i)cấp\s+ủy", name):
-        name = "các " + name
     return name[:1].upper() + name[1:]
 
 
@@ -175,6 +181,8 @@ def _key(name: str) -> str:
 def _role_hits(text: str, start: int, end: int, names: list[Found], rules: RuleSet
                ) -> Iterator[tuple[Found, Role, str]]:
     """(name, role, rule id) for every cue that points at a name in this paragraph."""
+    first_gap, chain = rules.get("role.gap").regex, rules.get("role.chain").regex
+    assert first_gap is not None and chain is not None
     for rule in rules.of("roles"):
         scope = rule.rule.emit.get("scope")
         if rule.regex is None or scope not in ("before", "after"):
@@ -190,7 +198,7 @@ def _role_hits(text: str, start: int, end: int, names: list[Found], rules: RuleS
             cursor = m.end()
             for n in (n for n in names if n.start >= m.end()):
                 gap = text[cursor:n.start]
-                pattern = _GAP_AFTER if cursor == m.end() else _CHAIN
+                pattern = first_gap if cursor == m.end() else chain
                 if len(gap) > 40 or not pattern.match(gap):
                     break
                 yield n, role, rule.id
@@ -205,7 +213,8 @@ def _item_heads(ctx: Context, start: int, names: list[Found]) -> list[Found]:
         return []
     heads = [first]
     for n in names[names.index(first) + 1:]:
-        if not _CHAIN.match(ctx.text[heads[-1].end:n.start]):
+        chain = ctx.rules.get("role.chain").regex
+        if chain is None or not chain.match(ctx.text[heads[-1].end:n.start]):
             break
         heads.append(n)
     return heads
@@ -223,7 +232,7 @@ def _item_head(ctx: Context, start: int, names: list[Found]) -> Found | None:
     if not names:
         return None
     line = ctx.text[start:start + 12]
-    marker = regex.match(r"^(?:[IVXL]+[.\-)]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-zđ]\)|[-+•])\s*", line)
+    marker = regex.match(r"^(?:[IVXL]+[.\-)]|\d{1,2}(?:\.\d{1,2})*[.)]?|\p{Ll}\)|[-+•])\s*", line)
     first = names[0]
     return first if first.start == start + (marker.end() if marker else 0) else None
 

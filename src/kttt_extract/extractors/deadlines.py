@@ -85,17 +85,16 @@ def _by_date(g: dict[str, str]) -> str | None:
         return dates.iso_day(year, int(g["m"]), int(g["d"]))
     if "q" in g:
         return dates.quarter_end(year, dates.quarter_number(g["q"])).isoformat()
-    if "half" in g:
-        month = 6 if fold_tones(g["half"]).casefold() == "đầu" else 12
-        return dates.month_end(year, month).isoformat()
+    if "first_half" in g or "second_half" in g:
+        return dates.month_end(year, 6 if "first_half" in g else 12).isoformat()
     return f"{year}-12-31"
 
 
 def _relative(g: dict[str, str], ctx: Context) -> dict[str, Any]:
     unit_text = " ".join(fold_tones(g["unit"]).casefold().split())
-    letter = ctx.rules.table("deadline.units").get(unit_text, "D")
+    letter = ctx.rules.table("deadline.units").get(unit_text, "D")  # "WD": working days
     return {
-        "offset": dates.duration(int(g["n"]), letter),
+        "offset": dates.duration(int(g["n"]), letter[-1]),
         "anchor": g["anchor"].strip(),
-        "working_days": "làm việc" in unit_text,
+        "working_days": letter == "WD",
     }

@@ -62,9 +62,10 @@ def _kind_and_title(ctx: Context, head_paras: Sequence[Para]) -> tuple[str | Non
     if letter:
         title = [letter.group("title")]
         idx = head.index(letter.string)
-        place = ctx.rules.get("meta.place-date").regex
+        stops = [ctx.rules.get(r).regex for r in ("meta.place-date", "meta.addressees",
+                                                  "meta.number")]
         for x in head[idx + 1:idx + 4]:
-            if (place and place.search(x)) or x.startswith(("Kính gửi", "Số")):
+            if any(p is not None and p.search(x) for p in stops):
                 break
             title.append(x)
         return str(ctx.rules.get("body.start-letter").rule.emit["kind"]), " ".join(title)
@@ -122,29 +123,25 @@ def _issuer(ctx: Context, head: list[str], on_behalf: str | None) -> str | None:
     return None
 
 
-_LEVEL_OF = (("Tỉnh ủy", "tỉnh"), ("Huyện ủy", "huyện"), ("Thành ủy", "thành phố"))
-
-
-def _with_place(issuer: str | None, texts: Sequence[str], place: str | None) -> str | None:
+def _with_place(ctx: Context, issuer: str | None, texts: Sequence[str], place: str | None
+                ) -> str | None:
     """Name the place of an issuer that gives only its level ("Ủy ban nhân dân huyện" in a
     plan of huyện Vĩnh Linh): from "<level> <Place>" in the title or header, else, for a
-    district, from the place of issue."""
+    level whose seat names the place of issue (rule `meta.issuer-levels`), from that place."""
     if not issuer:
         return issuer
-    words = issuer.split()
-    level = next((lv for suffix, lv in _LEVEL_OF if issuer.endswith(suffix)), None)
-    if level is None and words[-1] in ("tỉnh", "huyện", "xã"):
-        level = words[-1]
-    if level is None:
+    levels = ctx.rules.get("meta.issuer-levels")
+    ends = [m for m in levels.regex.finditer(issuer)] if levels.regex else []
+    if not ends or ends[-1].end() != len(issuer):
         return issuer
-    pattern = regex.compile(rf"\b{level}\s+((?:\p{{Lu}}\p{{Ll}}*\s*){{1,3}})")
+    level = levels.lookup[fold_tones(ends[-1].group()).casefold()]
+    level, _, seat = level.partition("|")
+    pattern = regex.compile(rf"\b{regex.escape(level)}\s+((?:\p{{Lu}}\p{{Ll}}*\s*){{1,3}})")
     for text in texts:
         m = pattern.search(text)
         if m:
             return f"{issuer} {m.group(1).strip()}"
-    if place and level == "huyện":
-        return f"{issuer} {place}"
-    return issuer
+    return f"{issuer} {place}" if place and seat == "seat" else issuer
 
 
 def _stamp_notices(ctx: Context, paras: Sequence[Para],
@@ -176,7 +173,7 @@ def extract(ctx: Context, references: Sequence[Reference],
         kind=kind,
         number=num.group("number").replace(" ", "") if num and num.group("number") else None,
         title=title,
-        issuer=_with_place(_issuer(ctx, head, on_behalf), [title or "", *head], place),
+        issuer=_with_place(ctx, _issuer(ctx, head, on_behalf), [title or "", *head], place),
         place=place,
         date=date,
         signer=signer,

@@ -13,8 +13,6 @@ from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Reference, Span
 from kttt_extract.ruleset import RuleSet
 
-_TRAILING_OF = regex.compile(r"[\s,;]*(?:(?:của|do)\s*)?$")
-
 
 @dataclass
 class _Entry:
@@ -66,13 +64,12 @@ def _fields(hit: Hit, rules: RuleSet) -> tuple[str, str | None, str | None, str 
     return kind, number, date, issuer_name(g.get("issuer"), rules)
 
 
-def _key(kind: str, number: str | None, text: str) -> str:
+def _key(kind: str, number: str | None, name: str | None, text: str) -> str:
+    """One document, however cited: by number, else by name ("Luật Hợp tác xã năm 2012" and
+    "Luật Hợp tác xã" are one law)."""
     if number:
         return f"{kind}|{number}".casefold()
-    base = text.casefold()
-    for year in range(1945, 2100):  # "Luật Hợp tác xã năm 2012" and "Luật Hợp tác xã" are one law
-        base = base.replace(f" năm {year}", "").replace(f" {year}", "")
-    return base.strip()
+    return f"{kind}|{' '.join((name or text).split())}".casefold()
 
 
 def extract(ctx: Context) -> list[Reference]:
@@ -84,7 +81,7 @@ def extract(ctx: Context) -> list[Reference]:
     for hit in resolve_overlaps(hits):
         kind, number, date, issuer = _fields(hit, ctx.rules)
         text = _mention_text(hit)
-        key = _key(kind, number, text)
+        key = _key(kind, number, hit.match.groupdict().get("name"), text)
         entry = entries.get(key)
         if entry is None:
             entry = entries[key] = _Entry(kind, number, date, issuer, text, hit.rule.id)
@@ -98,8 +95,7 @@ def extract(ctx: Context) -> list[Reference]:
 
 
 def _mention_text(hit: Hit) -> str:
-    """The mention without its issuer clause."""
+    """The mention without its issuer clause (which starts at the pattern's `of` group)."""
     m = hit.match
-    end = m.start("issuer") if m.groupdict().get("issuer") else m.end()
-    text = " ".join(m.string[m.start():end].split())
-    return _TRAILING_OF.sub("", text)
+    end = m.start("of") if m.groupdict().get("of") else m.end()
+    return " ".join(m.string[m.start():end].split()).rstrip(" ,;")

@@ -13,15 +13,6 @@ from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Comparator, Metric, Target
 from kttt_extract.ruleset import RuleSet
 
-_YEAR = r"((?:19|20)\d\d)"
-_HORIZON = regex.compile(
-    rf"(?:đến|tới|trong|vào|hết|cuối|tầm\s+nhìn)\s+(?:hết\s+)?năm\s+{_YEAR}(?!\s*[-–]\s*\d)",
-    regex.IGNORECASE,
-)
-_BASELINE = regex.compile(rf"so\s+với\s+(?:cùng\s+kỳ\s+)?năm\s+{_YEAR}")
-_PERIOD = regex.compile(rf"giai\s+đoạn\s+{_YEAR}\s*[-–]\s*((?:19|20)?\d\d)")
-_YEARLY = regex.compile(r"(?:hàng|hằng|mỗi)\s+năm|/\s*năm", regex.IGNORECASE)
-_GROWTH = regex.compile(r"tăng(?:\s+\S+){0,2}\s*$", regex.IGNORECASE)
 _CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
 _INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
 MAX_INDICATOR_WORDS = 14
@@ -61,11 +52,15 @@ def _excluded(ctx: Context, hit: Hit, clause: Clause) -> bool:
     if _search(rules, "target.not-before", before.rstrip(" (")):
         return True
     past = text[clause.start:hit.start]
-    return bool(_search(rules, "target.past-report", past)) and not _aimed(past)
+    return _search(rules, "target.past-report", past) and not _search(rules, "target.aimed", past)
 
 
-def _aimed(text: str) -> bool:
-    return bool(regex.search(r"phấn\s+đấu|mục\s+tiêu|đến\s+năm|đảm\s+bảo", text, regex.I))
+def _rx(rules: RuleSet, rule_id: str) -> regex.Pattern[str]:
+    """The compiled pattern of a helper rule (every such rule has one)."""
+    pattern = rules.get(rule_id).regex
+    if pattern is None:  # pragma: no cover - the schema requires a pattern for these ids
+        raise KeyError(rule_id)
+    return pattern
 
 
 def _matches(rules: RuleSet, rule_id: str, text: str) -> bool:
@@ -83,8 +78,8 @@ def _comparator(ctx: Context, hit: Hit, clause: Clause) -> Comparator:
         return "range"
     table = ctx.rules.table("target.comparators")
     after = ctx.text[hit.end:min(hit.end + 40, clause.end)].casefold()
-    for word, value in table.items():
-        if word.startswith("trở") and after.lstrip().split(" ")[:1] != [] and word in after[:25]:
+    for word, value in ctx.rules.table("target.comparators-after").items():
+        if word in after[:25]:
             return value  # type: ignore[return-value]
     before = ctx.text[max(clause.start, hit.start - 25):hit.start].casefold().rstrip()
     best: tuple[int, str] | None = None
@@ -117,8 +112,9 @@ def _words_before(ctx: Context, clause: Clause, start: int) -> str:
 
 def _indicator(ctx: Context, hit: Hit, clause: Clause) -> str | None:
     after = ctx.text[hit.end:clause.end]
-    if hit.emit.get("metric") == "count" or (after[:1] == " " and after[1:2].isalpha()
-                                             and not after.lstrip().startswith(("trở", "so"))):
+    if hit.emit.get("metric") == "count" or (
+            after[:1] == " " and after[1:2].isalpha()
+            and not _matches(ctx.rules, "target.indicator-stop", after.lstrip())):
         words = _words_after(ctx, hit.end, clause.end)
         if words:
             return words
@@ -142,14 +138,15 @@ def _unit(ctx: Context, metric: str, indicator: str | None) -> tuple[str | None,
 def _horizon(ctx: Context, hit: Hit, lo: int, hi: int) -> tuple[int | None, tuple[int, int] | None]:
     text = ctx.text
     s, e = _sentence(text, hit.start, lo, hi)
-    period_m = _PERIOD.search(text, s, e)
+    horizon = _rx(ctx.rules, "target.horizon")
+    period_m = _rx(ctx.rules, "target.period").search(text, s, e)
     period = None
     if period_m:
-        y2 = int(period_m.group(2))
-        period = (int(period_m.group(1)), y2 + 2000 if y2 < 100 else y2)
-    baseline_spans = [m.span() for m in _BASELINE.finditer(text, s, e)]
-    years = [m for m in _HORIZON.finditer(text, lo, e)
-             if not any(a <= m.start(1) < b for a, b in baseline_spans)
+        y2 = int(period_m.group("y2"))
+        period = (int(period_m.group("y1")), y2 + 2000 if y2 < 100 else y2)
+    baseline_spans = [m.span() for m in _rx(ctx.rules, "target.baseline").finditer(text, s, e)]
+    years = [m for m in horizon.finditer(text, lo, e)
+             if not any(a <= m.start("y") < b for a, b in baseline_spans)
              and not (period_m and period_m.start() <= m.start() < period_m.end())]
     in_sentence = [m for m in years if m.start() >= s]
     before = [m for m in in_sentence if m.start() < hit.start]
@@ -157,11 +154,11 @@ def _horizon(ctx: Context, hit: Hit, lo: int, hi: int) -> tuple[int | None, tupl
     if pick is None and years:
         pick = years[-1]
     if pick is not None:
-        return int(pick.group(1)), period
+        return int(pick.group("y")), period
     for section in ctx.index.chain(hit.start):
-        m = _HORIZON.search(section.heading)
+        m = horizon.search(section.heading)
         if m:
-            return int(m.group(1)), period
+            return int(m.group("y")), period
     return None, period
 
 
@@ -182,7 +179,8 @@ def _metric(ctx: Context, hit: Hit, clause: Clause) -> Metric:
     if hit.match.groupdict().get("rate"):
         return "growth_rate"
     before = ctx.text[clause.start:hit.start]
-    if _YEARLY.search(before) and _GROWTH.search(before):
+    if _search(ctx.rules, "target.yearly", before) and _search(ctx.rules, "target.growth-cue",
+                                                                before):
         return "growth_rate"
     return metric
 
@@ -200,7 +198,7 @@ def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
     value, value_max = _value(ctx, hit)
     year, period = _horizon(ctx, hit, lo, hi)
     s, e = _sentence(ctx.text, hit.start, lo, hi)
-    baseline = _BASELINE.search(ctx.text, s, e)
+    baseline = _rx(ctx.rules, "target.baseline").search(ctx.text, s, e)
     clause_text = ctx.text[clause.start:clause.end]
     fields: dict[str, Any] = {
         "metric": unit_metric if metric == "count" else metric,
@@ -211,8 +209,9 @@ def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
         section=ctx.section_id(hit.start), rule=hit.rule.id, indicator=indicator,
         value=value, value_max=value_max, comparator=_comparator(ctx, hit, clause),
         year=year, period=period,
-        recurrence="yearly" if metric == "growth_rate" or _YEARLY.search(clause_text) else None,
-        baseline_year=int(baseline.group(1)) if baseline else None, **fields,
+        recurrence=("yearly" if metric == "growth_rate"
+                    or _search(ctx.rules, "target.yearly", clause_text) else None),
+        baseline_year=int(baseline.group("y")) if baseline else None, **fields,
     )
 
 
