@@ -17,7 +17,7 @@ from kttt_extract.model import Agency, Deadline, Para, Role, Target, Task
 
 _MARKER = regex.compile(
     r"^(?:(?P<roman>[IVXL]{1,5})\s*[.\-)]|(?P<num>\d{1,2}(?:\.\d{1,2})*)\s*[.)]?(?=\s)"
-    r"|(?P<letter>[a-zđ])\)|(?P<bullet>[-+•*◦▪]))\s*",
+    r"|(?P<letter>\p{Ll})\)|(?P<bullet>[-+•*◦▪]))\s*",
     regex.MULTILINE,
 )
 _SENTENCE = regex.compile(r"(?:[^.!?\n]|\.(?!\s+\p{Lu}|/|\s*$))+(?:[.!?]+/?\.?|$)")

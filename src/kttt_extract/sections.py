@@ -48,10 +48,16 @@ def find_kind(title: str, rules: RuleSet) -> tuple[SectionKind | None, str | Non
         m = rule.regex.search(title, timeout=1.0)
         if m is None:
             continue
-        lead = title[: m.start()].strip(" .,-–:*").casefold()
-        if (caps or lead in ("", "về")) and (best is None or m.start() < best[0]):
+        lead = title[: m.start()].strip(" .,-–:*")
+        if (caps or not lead or _fullmatch(rules, "kind.lead-words", lead)) and (
+                best is None or m.start() < best[0]):
             best = (m.start(), kind, rule.id)
     return (best[1], best[2]) if best else (None, None)
+
+
+def _fullmatch(rules: RuleSet, rule_id: str, text: str) -> bool:
+    pattern = rules.get(rule_id).regex
+    return bool(pattern and pattern.fullmatch(text, timeout=1.0))
 
 
 def _short(title: str) -> str:
