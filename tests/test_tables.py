@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kttt_extract.extractors.tables import parse_cell
+from kttt_extract.extractors.tables import CellWords, parse_cell
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Result
 from kttt_extract.pipeline import extract_loaded, extract_text
@@ -176,7 +176,7 @@ def test_tables_that_hold_no_targets(text: str, rules: RuleSet) -> None:
     ("Quý I/2024", None), ("95.5", None),
 ])
 def test_parse_cell(cell: str, expected: tuple[Any, ...] | None, rules: RuleSet) -> None:
-    figure = parse_cell(cell, rules.table("target.comparators"))
+    figure = parse_cell(cell, CellWords.of(rules))
     got = None if figure is None else (figure.comparator, figure.value, figure.value_max,
                                        figure.percent)
     assert got == expected

@@ -4,12 +4,13 @@ A table is a target table when a header row names its indicator column ("Chỉ t
 dung") or unit column ("Đơn vị tính", "ĐVT") and has year columns ("2025 | 2030", "Năm 2025",
 "Kế hoạch năm 2030"; the years may sit in a second header row). Every number in a year column
 of the rows below is a target of that year, for the row's indicator, in the row's unit. The
-header words are rule data (`rules/tables.yaml`).
+words are rule data (`rules/tables.yaml`): header words, and the words of a figure cell (range
+word, multipliers, "trở lên") and of a unit cell (percent, money, multiple, per year).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import regex
@@ -17,6 +18,8 @@ import regex
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.numbers import NUMBER_PATTERN, parse_number, scale
 from kttt_extract.model import Comparator, Metric, Para, Target
+from kttt_extract.ruleset import RuleSet
+from kttt_extract.textnorm import fold_tones
 
 RULE = "target.table"
 _SPLIT = regex.compile(r"\|")
@@ -24,15 +27,65 @@ _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _PERIOD = regex.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-/]\s*((?:19|20)\d\d)(?!\d)")
 _SYMBOLS: dict[str, Comparator] = {"≥": "gte", ">=": "gte", ">": "gt", "≤": "lte", "<=": "lte",
                                    "<": "lt", "~": "approx", "≈": "approx"}
-_VALUE = regex.compile(
-    rf"""^(?P<cmp>[≥≤<>~≈]=?|\p{{L}}+(?:\s+\p{{L}}+)?)?\s*
-    (?P<v>{NUMBER_PATTERN})(?:\s*(?:-|đến)\s*(?P<v2>{NUMBER_PATTERN}))?\s*
-    (?P<pct>%)?\s*(?P<mult>nghìn|ngàn|triệu|tỷ|tỉ)?\s*(?P<tail>trở\s+lên|trở\s+xuống)?$""",
-    regex.VERBOSE | regex.IGNORECASE,
-)
-_MONEY = regex.compile(r"^(?P<mult>nghìn|ngàn|triệu|tr\.?|tỷ|tỉ)?\s*(?:đồng|đ|VNĐ|VND)(?!\p{L})",
-                       regex.IGNORECASE)
-_STT = regex.compile(r"^(?:[IVXLC]+|\d{1,3}|[a-zđ])[.)]?$")
+_STT = regex.compile(r"^(?:[IVXLC]+|\d{1,3}|\p{Ll})[.)]?$")
+
+
+def _fold(text: str) -> str:
+    """Text as rule table keys are: tone-folded, casefolded, one space between words."""
+    return " ".join(fold_tones(text).casefold().split())
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, longest first, any run of spaces between their words
+    (never matching when there are no words)."""
+    alts = [r"\s+".join(regex.escape(part) for part in word.split())
+            for word in sorted(words, key=len, reverse=True)]
+    return "|".join(alts) or "(?!)"
+
+
+@dataclass(frozen=True)
+class CellWords:
+    """The words of figure cells and unit cells, from the rules; built once per document."""
+
+    value: regex.Pattern[str]  # a figure cell: comparator, number(s), %, multiplier, "trở lên"
+    money: regex.Pattern[str]  # a money unit cell: multiplier then currency
+    comparators: dict[str, str]  # target.comparators: words before a figure
+    after: dict[str, str]  # target.table-comparators: words after a figure
+    multipliers: dict[str, str]  # number.multipliers: word -> factor
+    money_multipliers: dict[str, str]  # target.table-multipliers: as written -> number word
+    currencies: dict[str, str]  # target.table-money-units: as written -> unit
+    percent: frozenset[str]  # target.table-percent-units, folded
+    yearly: tuple[str, ...]  # target.table-yearly-units, folded, without spaces
+    multiple: dict[str, str]  # target.table-multiple-units: as written -> unit
+    units: dict[str, str]  # target.units: counted nouns -> metric
+
+    @classmethod
+    def of(cls, rules: RuleSet) -> CellWords:
+        multipliers = rules.table("number.multipliers")
+        after = rules.table("target.table-comparators")
+        ranges = [_fold(w) for w in rules.words("target.table-range-words")]
+        money_multipliers = rules.table("target.table-multipliers")
+        currencies = rules.table("target.table-money-units")
+        value = regex.compile(
+            rf"""^(?P<cmp>[≥≤<>~≈]=?|\p{{L}}+(?:\s+\p{{L}}+)?)?\s*
+            (?P<v>{NUMBER_PATTERN})(?:\s*(?:-|{_alternation(ranges)})\s*(?P<v2>{NUMBER_PATTERN}))?
+            \s*(?P<pct>%)?\s*(?P<mult>{_alternation(multipliers)})?
+            \s*(?P<tail>{_alternation(after)})?$""",
+            regex.VERBOSE | regex.IGNORECASE,
+        )
+        money = regex.compile(rf"""^(?P<mult>{_alternation(money_multipliers)})?\s*
+                                  (?P<cur>{_alternation(currencies)})(?!\p{{L}})""",
+                              regex.VERBOSE | regex.IGNORECASE)
+        return cls(
+            value=value, money=money, comparators=rules.table("target.comparators"),
+            after=after, multipliers=multipliers, money_multipliers=money_multipliers,
+            currencies=currencies,
+            percent=frozenset(_fold(w) for w in rules.words("target.table-percent-units")),
+            yearly=tuple(_fold(w).replace(" ", "")
+                         for w in rules.words("target.table-yearly-units")),
+            multiple=rules.table("target.table-multiple-units"),
+            units=rules.table("target.units"),
+        )
 
 
 @dataclass(frozen=True)
@@ -102,12 +155,11 @@ def _year_of(ctx: Context, cell: Cell) -> tuple[int, tuple[int, int] | None] | N
     return (int(years[-1]), None) if len(years) == 1 else None
 
 
-def header(ctx: Context, row: list[Cell]) -> Header:
+def header(ctx: Context, row: list[Cell], words: CellWords) -> Header:
     """The column roles a row announces (empty when it is no header row)."""
     found = Header()
-    comparators = ctx.rules.table("target.comparators")
     for i, cell in enumerate(row):
-        if _YEAR.search(cell.text) and parse_cell(cell.text, comparators) is None:
+        if _YEAR.search(cell.text) and parse_cell(cell.text, words) is None:
             year = _year_of(ctx, cell)
             if year is not None:
                 found.years[i] = year
@@ -131,14 +183,14 @@ class Figure:
     multiplier: str | None
 
 
-def parse_cell(text: str, comparators: dict[str, str]) -> Figure | None:
+def parse_cell(text: str, words: CellWords) -> Figure | None:
     """A cell holding only a figure: "95", "≥ 95%", "10 - 12", "trên 1.500", "15 tỷ"; a bare
     year is no figure."""
-    m = _VALUE.match(text.strip())
+    m = words.value.match(fold_tones(text.strip()))
     if m is None:
         return None
-    word = " ".join((m.group("cmp") or "").casefold().split())
-    if word and word not in _SYMBOLS and word not in comparators:
+    word = _fold(m.group("cmp") or "")
+    if word and word not in _SYMBOLS and word not in words.comparators:
         return None
     if not word and m.group("v2") is None and _YEAR.fullmatch(m.group("v")):
         return None
@@ -146,9 +198,9 @@ def parse_cell(text: str, comparators: dict[str, str]) -> Figure | None:
     if m.group("v2"):
         comparator = "range"
     elif word:
-        comparator = _SYMBOLS.get(word) or comparators[word]  # type: ignore[assignment]
+        comparator = _SYMBOLS.get(word) or words.comparators[word]  # type: ignore[assignment]
     elif m.group("tail"):
-        comparator = "gte" if "lên" in m.group("tail") else "lte"
+        comparator = words.after[_fold(m.group("tail"))]  # type: ignore[assignment]
     v2 = m.group("v2")
     return Figure(comparator, parse_number(m.group("v")), parse_number(v2) if v2 else None,
                   bool(m.group("pct")), m.group("mult"))
@@ -165,24 +217,23 @@ class Unit:
     yearly: bool = False
 
 
-def unit_of(ctx: Context, written: str, percent: bool) -> Unit:
+def unit_of(words: CellWords, written: str, percent: bool) -> Unit:
     """Metric and unit of a row from its unit cell: %, money in đồng, lần, counted nouns."""
     text = " ".join(written.split())
-    low = text.casefold()
-    yearly = "/năm" in low.replace(" ", "")
-    if percent or low.startswith("%") or low in ("tỷ lệ", "tỷ lệ %", "tỷ lệ (%)", "phần trăm"):
+    low = _fold(text)
+    yearly = any(w in low.replace(" ", "") for w in words.yearly)
+    if percent or low.startswith("%") or low in words.percent:
         return Unit("growth_rate" if yearly else "percent", "%", yearly=yearly)
-    money = _MONEY.match(low)
+    money = words.money.match(low)
     if money:
-        mult = (money.group("mult") or "").rstrip(".")
-        mult = "triệu" if mult == "tr" else mult
-        factor = scale(1.0, mult or None, ctx.rules.table("number.multipliers"))
-        return Unit("money", "đồng", factor, yearly)
-    if low == "lần":
-        return Unit("multiple", "lần")
+        mult = words.money_multipliers.get(_fold(money.group("mult") or ""))
+        factor = scale(1.0, mult, words.multipliers)
+        return Unit("money", words.currencies[_fold(money.group("cur"))], factor, yearly)
+    if low in words.multiple:
+        return Unit("multiple", words.multiple[low])
     if not text:
         return Unit("other", None)
-    known = ctx.rules.table("target.units").get(low)
+    known = words.units.get(low)
     metric: Metric = "other" if "/" in low else "count"
     return Unit(known if known in ("count", "other") else metric, text)  # type: ignore[arg-type]
 
@@ -201,16 +252,16 @@ def _indicator(row: list[Cell], head: Header, previous: str | None) -> str | Non
     return previous
 
 
-def _target(ctx: Context, row: list[Cell], head: Header, indicator: str | None, col: int,
-            span: tuple[int, int]) -> Target | None:
+def _target(ctx: Context, words: CellWords, row: list[Cell], head: Header,
+            indicator: str | None, col: int, span: tuple[int, int]) -> Target | None:
     """The target in column `col` of a data row, if that cell holds a figure."""
     cell = row[col]
-    figure = parse_cell(cell.text, ctx.rules.table("target.comparators"))
+    figure = parse_cell(cell.text, words)
     if figure is None:
         return None
     written = row[head.unit].text if head.unit is not None and head.unit < len(row) else ""
-    unit = unit_of(ctx, written, figure.percent)
-    multipliers = ctx.rules.table("number.multipliers")
+    unit = unit_of(words, written, figure.percent)
+    multipliers = words.multipliers
     value = scale(figure.value, figure.multiplier, multipliers) * unit.factor
     value_max = (scale(figure.value_max, figure.multiplier, multipliers) * unit.factor
                  if figure.value_max is not None else None)
@@ -223,14 +274,14 @@ def _target(ctx: Context, row: list[Cell], head: Header, indicator: str | None, 
     )
 
 
-def _table_targets(ctx: Context, table: list[Para]) -> list[Target]:
+def _table_targets(ctx: Context, words: CellWords, table: list[Para]) -> list[Target]:
     """Targets of one table: header rows set the columns, the rows below give the figures."""
     out: list[Target] = []
     head: Header | None = None
     previous: str | None = None
     for para in table:
         row = cells(ctx.text, *para.span)
-        found = header(ctx, row)
+        found = header(ctx, row, words)
         if _is_header(found) and (head is None or not head.years or found.years):
             head, previous = found, None  # once years are known, only a row with years is
             continue  # a new header: an indicator may say "chỉ tiêu" or "tiêu chí" too
@@ -241,8 +292,8 @@ def _table_targets(ctx: Context, table: list[Para]) -> list[Target]:
             continue
         indicator = _indicator(row, head, previous)
         previous = indicator
-        for col in sorted(head.years):
-            if col < len(row) and (target := _target(ctx, row, head, indicator, col, para.span)):
+        for col in (c for c in sorted(head.years) if c < len(row)):
+            if target := _target(ctx, words, row, head, indicator, col, para.span):
                 out.append(target)
     return out
 
@@ -250,8 +301,9 @@ def _table_targets(ctx: Context, table: list[Para]) -> list[Target]:
 def extract(ctx: Context) -> list[Target]:
     """Targets of the target tables of the body, in text order."""
     out: list[Target] = []
+    words = CellWords.of(ctx.rules)
     for table in _tables(list(ctx.body_paras())):
-        out += _table_targets(ctx, table)
+        out += _table_targets(ctx, words, table)
     return [t.model_copy(update={"id": f"t{i}"}) for i, t in enumerate(out, 1)]
 
 

@@ -7,10 +7,16 @@ time, so memory stays at about one page image; each page has `LoadOptions.timeou
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1 unless the caller set it): on a 2-core
 machine its OpenMP threads made a page take 10.9 s instead of 2.8 s, and batches run documents
 in parallel anyway.
+
+The repairs and the page-number words are rule data (`layout.ocr-repairs`,
+`layout.page-number-words` in rules/layout.yaml); loaders never see the RuleSet, so they are read
+once per process with load_rules() on first use (shipped rules only, not `--rules`: OCR is slow
+anyway, and LoadOptions stays free of rules).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import time
@@ -26,15 +32,14 @@ import regex
 from kttt_extract.errors import EncryptedPdf, MissingTool, UnreadableInput
 from kttt_extract.loaders import LoadOptions, sha256
 from kttt_extract.model import Block, Hints, Loaded, Notice, Source
-from kttt_extract.textnorm import nfc
+from kttt_extract.textnorm import fold_tones, nfc
 
 DPI = 300
 LOW_CONFIDENCE = 80.0  # mean word confidence (0-100) under which a page is named in the warning
 CENTRED_TOLERANCE = 0.04  # share of the page width a centred line's middle may be off
-_PAGE_NUMBER = regex.compile(r"^(?:trang|page)?\s*[-–(]?\s*\d{1,4}\s*[-–)]?$", regex.IGNORECASE)
-# Tesseract's usual slips on these documents (measured on seed plans): the Icelandic eth for Đ,
-# "5," for the list number "5.", and "l" for the I of a Roman numeral ("quý l", "IIl.").
-_ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
+# Tesseract's usual slips on these documents (measured on seed plans): the Icelandic eth for Đ
+# (a character map in the rules), "5," for the list number "5.", and "l" for the I of a Roman
+# numeral ("quý l", "IIl.").
 _LIST_COMMA = regex.compile(r"^((?:\d{1,2}\.)*\d{1,2}|[IVX]{1,5}),(?=\s+\p{Lu})")
 _ROMAN_L = regex.compile(r"(?<![\p{L}\p{N}])[IVX]*l[IVXl]*(?![\p{L}\p{N})])")
 
@@ -137,16 +142,36 @@ def _read_page(engine: Any, image: Any, options: LoadOptions, number: int, path:
     return page_lines(data)
 
 
+@functools.cache
+def _rules() -> tuple[dict[int, str], regex.Pattern[str]]:
+    """The character repairs (each key in both cases) and the lone page-number pattern, from the
+    shipped rules, loaded on first use (see the module docstring)."""
+    from kttt_extract.ruleset import load_rules
+
+    rules = load_rules()
+    chars: dict[str, str] = {}
+    for wrong, right in rules.table("layout.ocr-repairs").items():
+        chars[wrong] = right
+        if len(wrong.upper()) == 1:
+            chars[wrong.upper()] = right.upper()
+    words = sorted((fold_tones(w) for w in rules.words("layout.page-number-words")), key=len,
+                   reverse=True)
+    cue = "|".join(regex.escape(w) for w in words) or "(?!)"
+    page = regex.compile(rf"^(?:{cue})?\s*[-–(]?\s*\d{{1,4}}\s*[-–)]?$", regex.IGNORECASE)
+    return str.maketrans(chars), page
+
+
 def repair(text: str) -> str:
     """Undo Tesseract's usual slips on a line: Ð for Đ, "5," for "5.", l for I in numerals."""
-    text = _LIST_COMMA.sub(r"\1.", text.translate(_ETH))
+    text = _LIST_COMMA.sub(r"\1.", text.translate(_rules()[0]))
     return _ROMAN_L.sub(lambda m: m.group(0).replace("l", "I"), text)
 
 
 def _blocks(lines: list[Line], width: int, number: int) -> list[Block]:
     """One hard-wrapped paragraph block per line; a lone page number at either end is dropped."""
+    page_number = _rules()[1]
     keep = [line for i, line in enumerate(lines)
-            if not (i in (0, len(lines) - 1) and _PAGE_NUMBER.match(line.text))]
+            if not (i in (0, len(lines) - 1) and page_number.match(fold_tones(line.text)))]
     out: list[Block] = []
     for line in keep:
         middle = (line.left + line.right) / 2
