@@ -6,6 +6,9 @@ agencies and tasks are scored with the project's scorer and must reach F1 >= 0.9
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +116,17 @@ def test_one_document_in_several_formats_reads_the_same(
     first = _lists(results[copies[0]][0])
     for name in copies[1:]:
         assert _lists(results[name][0]) == first, name
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+                    reason="LibreOffice is not installed (apt-get install libreoffice-writer)")
+def test_a_pdf_printed_by_libreoffice_reads_the_same(
+        tmp_path: Path, rules: RuleSet, results: dict[str, tuple[Result, dict[str, Any]]]) -> None:
+    """Real plans are mostly PDFs printed from Word files: print the DOCX sample the same way."""
+    binary = shutil.which("soffice") or shutil.which("libreoffice") or "soffice"
+    subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(SAMPLES / "vinh-linh-cv-20nq.docx")],
+                   check=True, capture_output=True, timeout=180)
+    printed = extract(tmp_path / "vinh-linh-cv-20nq.pdf", rules=rules)
+    assert _lists(printed) == _lists(results["vinh-linh-cv-20nq"][0])
