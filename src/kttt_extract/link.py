@@ -7,6 +7,7 @@ follow directly is a container, not a task; if it names a unit, that unit leads 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,12 +82,41 @@ def _in_task_section(ctx: Context, pos: int, any_task_sections: bool) -> bool:
     return any(s.kind in TASK_KINDS for s in ctx.index.chain(pos))
 
 
-def _mentions(agencies: Sequence[Agency], lo: int, hi: int, role: Role) -> list[str]:
-    out: list[str] = []
-    for a in agencies:
-        if a.id not in out and any(lo <= m.span[0] < hi and m.role == role for m in a.mentions):
-            out.append(a.id)
-    return out
+class _Found:
+    """Mentions, deadlines and targets sorted by position, for range look-ups in O(log n)."""
+
+    def __init__(self, targets: Sequence[Target], deadlines: Sequence[Deadline],
+                 agencies: Sequence[Agency]) -> None:
+        rows = sorted((m.span[0], order, a.id, m.role)
+                      for order, a in enumerate(agencies) for m in a.mentions)
+        self.mentions = rows
+        self.mention_starts = [r[0] for r in rows]
+        self.deadlines = sorted(deadlines, key=lambda d: d.span[0])
+        self.deadline_starts = [d.span[0] for d in self.deadlines]
+        self.targets = sorted(targets, key=lambda t: t.span[0])
+        self.target_starts = [t.span[0] for t in self.targets]
+
+    def _rows(self, lo: int, hi: int) -> list[tuple[int, int, str, Role]]:
+        a, b = bisect_left(self.mention_starts, lo), bisect_left(self.mention_starts, hi)
+        return self.mentions[a:b]
+
+    def agencies(self, lo: int, hi: int, role: Role) -> list[str]:
+        """Ids of agencies with a mention of `role` in [lo, hi), in the agencies' order."""
+        found = sorted({(order, aid) for _, order, aid, r in self._rows(lo, hi) if r == role})
+        return [aid for _, aid in found]
+
+    def first_actor(self, lo: int, hi: int) -> int | None:
+        """Start of the first mention in [lo, hi) that leads, supports or is asked to act."""
+        return next((start for start, _, _, role in self._rows(lo, hi)
+                     if role in ("lead", "support", "requested")), None)
+
+    def deadline_ids(self, lo: int, hi: int) -> tuple[str, ...]:
+        a, b = bisect_left(self.deadline_starts, lo), bisect_left(self.deadline_starts, hi)
+        return tuple(d.id for d in self.deadlines[a:b])
+
+    def target_ids(self, lo: int, hi: int) -> tuple[str, ...]:
+        a, b = bisect_left(self.target_starts, lo), bisect_left(self.target_starts, hi)
+        return tuple(t.id for t in self.targets[a:b])
 
 
 def _work_start(ctx: Context, item: Item, agencies: Sequence[Agency]) -> int:
@@ -119,6 +149,7 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
         return []
     any_task_sections = any(s.kind in TASK_KINDS for s in ctx.sections)
     items = [i for i in _items(ctx, paras) if _in_task_section(ctx, i.start, any_task_sections)]
+    found = _Found(targets, deadlines, agencies)
     tasks: list[Task] = []
     heads: list[tuple[int, str | None]] = []  # container depth, unit leading its children
     covered: list[tuple[int, int]] = []
@@ -126,7 +157,7 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
         while heads and heads[-1][0] >= item.depth:
             heads.pop()
         nxt = items[n + 1] if n + 1 < len(items) else None
-        has_deadline = any(item.start <= d.span[0] < item.end for d in deadlines)
+        has_deadline = bool(found.deadline_ids(item.start, item.end))
         if _is_container(ctx, item, nxt, has_deadline):
             heads.append((item.depth, _lead_of_heading(agencies, item)))
             covered.append((item.start, item.start + 1))
@@ -134,36 +165,28 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
         inherited = next((unit for _, unit in reversed(heads) if unit), None)
         text_start = _work_start(ctx, item, agencies)
         tasks.append(_task(ctx, item.start, item.end, text_start, "task.item", inherited,
-                           targets, deadlines, agencies, len(tasks) + 1))
+                           found, len(tasks) + 1))
         covered.append((item.start, item.end))
-    tasks.extend(_sentence_tasks(ctx, covered, targets, deadlines, agencies, len(tasks)))
+    tasks.extend(_sentence_tasks(ctx, covered, found, len(tasks)))
     return tasks
 
 
 def _task(ctx: Context, start: int, end: int, text_start: int, rule: str, inherited: str | None,
-          targets: Sequence[Target], deadlines: Sequence[Deadline],
-          agencies: Sequence[Agency], n: int) -> Task:
-    lead = _mentions(agencies, start, end, "lead")
+          found: _Found, n: int) -> Task:
+    lead = found.agencies(start, end, "lead")
     if not lead and inherited:
         lead = [inherited]
     if not lead:  # "Đề nghị X ...": those asked are the ones who would do the work
-        lead = _mentions(agencies, start, end, "requested")
+        lead = found.agencies(start, end, "requested")
     text = " ".join(ctx.text[text_start:end].split())
     return Task(
         id=f"k{n}", text=text, section=ctx.section_id(start), span=(start, end), rule=rule,
         lead=tuple(lead),
-        support=tuple(_mentions(agencies, start, end, "support")),
-        report_to=tuple(_mentions(agencies, start, end, "report_to")),
-        deadlines=tuple(d.id for d in deadlines if start <= d.span[0] < end),
-        targets=tuple(t.id for t in targets if start <= t.span[0] < end),
+        support=tuple(found.agencies(start, end, "support")),
+        report_to=tuple(found.agencies(start, end, "report_to")),
+        deadlines=found.deadline_ids(start, end),
+        targets=found.target_ids(start, end),
     )
-
-
-def _first_actor(agencies: Sequence[Agency], lo: int, hi: int) -> int | None:
-    """Start of the first mention in [lo, hi) that leads, supports or is asked to act."""
-    found = [m.span[0] for a in agencies for m in a.mentions
-             if lo <= m.span[0] < hi and m.role in ("lead", "support", "requested")]
-    return min(found) if found else None
 
 
 def _clause_start(text: str, lo: int, starts: list[int], first: int) -> int:
@@ -180,21 +203,28 @@ def _clause_start(text: str, lo: int, starts: list[int], first: int) -> int:
     return start
 
 
-def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], targets: Sequence[Target],
-                    deadlines: Sequence[Deadline], agencies: Sequence[Agency], offset: int
+def _covered(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
+    """Whether `pos` lies in one of the sorted, disjoint `spans` (whose starts are `starts`)."""
+    i = bisect_right(starts, pos) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], found: _Found, offset: int
                     ) -> list[Task]:
     """Sentences outside items where a unit is given work ("Giao X chủ trì, phối hợp với Y")."""
     out: list[Task] = []
+    spans = sorted(covered)
+    starts = [s for s, _ in spans]
     for para in ctx.body_paras():
-        if para.span[0] < ctx.preamble_start or any(a <= para.span[0] < b for a, b in covered):
+        if para.span[0] < ctx.preamble_start or _covered(spans, starts, para.span[0]):
             continue
         for m in _SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
             lo, hi = m.span()
-            first = _first_actor(agencies, lo, hi)
+            first = found.first_actor(lo, hi)
             if first is None:
                 continue
             starts = [c.end() for c in _CLAUSE_START.finditer(ctx.text, lo, first)]
             start = _clause_start(ctx.text, lo, starts, first)
-            out.append(_task(ctx, start, hi, start, "task.sentence", None, targets,
-                             deadlines, agencies, offset + len(out) + 1))
+            out.append(_task(ctx, start, hi, start, "task.sentence", None, found,
+                             offset + len(out) + 1))
     return out
