@@ -214,9 +214,9 @@ def _sentence_tasks(ctx: Context, covered: list[tuple[int, int]], found: _Found,
     """Sentences outside items where a unit is given work ("Giao X chủ trì, phối hợp với Y")."""
     out: list[Task] = []
     spans = sorted(covered)
-    starts = [s for s, _ in spans]
+    span_starts = [s for s, _ in spans]
     for para in ctx.body_paras():
-        if para.span[0] < ctx.preamble_start or _covered(spans, starts, para.span[0]):
+        if para.span[0] < ctx.preamble_start or _covered(spans, span_starts, para.span[0]):
             continue
         for m in _SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
             lo, hi = m.span()
