@@ -11,6 +11,7 @@ import pytest
 from kttt_extract.ruleset import RuleSet, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
 SAMPLES = ROOT / "samples"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
@@ -43,3 +44,20 @@ def invoke(args: Sequence[str], code: int = 0, stdout_has: str | None = None,
     if stderr_has is not None:
         assert stderr_has in err, err
     return Invoked(status, out, err)
+
+
+def make_pdf(lines: Sequence[str], *, password: str | None = None, wrap: bool = False) -> bytes:
+    """A one-font PDF with one line (or, with `wrap`, one wrapped paragraph) per item."""
+    fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
+    if not (FONTS / "DejaVuSans.ttf").exists():
+        pytest.skip(f"DejaVu fonts not found in {FONTS}")
+    doc = fpdf.FPDF()
+    doc.add_font("dv", "", str(FONTS / "DejaVuSans.ttf"))
+    doc.add_page()
+    doc.set_font("dv", "", 12)
+    for line in lines:
+        write = doc.multi_cell if wrap else doc.cell
+        write(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    if password:
+        doc.set_encryption(owner_password="owner-pw", user_password=password)
+    return bytes(doc.output())

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from kttt_extract.errors import ExitStatus, KtttError, UnreadableInput
 from kttt_extract.loaders import MB, LoadOptions, load
-from tests.conftest import invoke
+from tests.conftest import invoke, make_pdf
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 PLAN = ("KẾ HOẠCH\nThực hiện Nghị quyết số 20-NQ/TW ngày 16/6/2022\nII. MỤC TIÊU\n"
@@ -39,18 +39,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _pdf(lines: list[str], password: str | None = None) -> bytes:
-    fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
-    if not (FONTS / "DejaVuSans.ttf").exists():
-        pytest.skip(f"DejaVu fonts not found in {FONTS}")
-    doc = fpdf.FPDF()
-    doc.add_font("dv", "", str(FONTS / "DejaVuSans.ttf"))
-    doc.add_page()
-    doc.set_font("dv", "", 12)
-    for line in lines:
-        doc.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
-    if password:
-        doc.set_encryption(owner_password="owner-pw", user_password=password)
-    return bytes(doc.output())
+    return make_pdf(lines, password=password)
 
 
 def _docx(extra: dict[str, int] | None = None) -> bytes:

@@ -21,7 +21,7 @@ from kttt_extract.loaders import LoadOptions, load_bytes
 from kttt_extract.model import Result
 from kttt_extract.pipeline import extract_loaded
 from kttt_extract.ruleset import RuleSet
-from tests.conftest import invoke
+from tests.conftest import invoke, make_pdf
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
@@ -153,16 +153,7 @@ OCR_LINES = [text for _, text in PLAN]
 
 
 def _text_pdf(lines: list[str]) -> bytes:
-    fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
-    if not (FONTS / "DejaVuSans.ttf").exists():
-        pytest.skip(f"DejaVu fonts not found in {FONTS}")
-    doc = fpdf.FPDF()
-    doc.add_font("dv", "", str(FONTS / "DejaVuSans.ttf"))
-    doc.add_page()
-    doc.set_font("dv", "", 12)
-    for line in lines:
-        doc.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(doc.output())
+    return make_pdf(lines, wrap=True)
 
 
 def _scan(pdf: bytes, dpi: int = 200) -> bytes:
