@@ -54,18 +54,6 @@ def test_empty_file(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     assert res.stderr == f"kttt: error: {empty}: empty file\n"
 
 
-def test_directory_is_refused(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    res = invoke(["extract", str(tmp_path)], code=ExitStatus.UNSUPPORTED, capfd=capfd)
-    assert res.stderr == f"kttt: error: {tmp_path}: is a directory (use `kttt batch` for folders)\n"
-
-
-def test_random_bytes_are_unsupported(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    junk = tmp_path / "x.bin"
-    junk.write_bytes(bytes(range(256)) * 20)
-    res = invoke(["extract", str(junk)], code=ExitStatus.UNSUPPORTED, capfd=capfd)
-    assert "not a document this tool reads" in res.stderr
-
-
 def test_zip_that_is_not_docx(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     import zipfile
 
@@ -117,7 +105,7 @@ def test_help_runs_as_a_program() -> None:
 
 
 def test_exit_code_of_a_command_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
-    # `rules check` on a broken directory must not be flattened to 0 by the boundary
+    # a library error raised inside a command keeps its own exit code through the boundary
     from kttt_extract.cli import main
 
     assert main(["extract", "--rules", "/no/such/dir", str(SAMPLE)]) == ExitStatus.RULES

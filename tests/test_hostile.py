@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from kttt_extract.errors import ExitStatus, KtttError, UnreadableInput
 from kttt_extract.loaders import MB, LoadOptions, load
-from tests.conftest import invoke, make_pdf
+from tests.conftest import Invoked, invoke, make_pdf
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 PLAN = ("KẾ HOẠCH\nThực hiện Nghị quyết số 20-NQ/TW ngày 16/6/2022\nII. MỤC TIÊU\n"
@@ -135,16 +135,22 @@ def test_zip_that_is_not_a_docx(tmp_path: Path, capfd: pytest.CaptureFixture[str
                                     "word/document.xml)")
 
 
+def _invoke_measured(args: list[str], code: int, capfd: pytest.CaptureFixture[str]
+                     ) -> tuple[Invoked, int]:
+    """Run `kttt` and return its outcome with the peak of Python memory it took."""
+    tracemalloc.start()
+    try:
+        res = invoke(args, code=code, capfd=capfd)
+        return res, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path,
                                                    capfd: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, "bomb.docx", _docx({"word/media/zeros.bin": 200 * MB}))
     assert path.stat().st_size < 2 * MB
-    tracemalloc.start()
-    try:
-        res = invoke(["extract", str(path)], code=ExitStatus.UNREADABLE, capfd=capfd)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    res, peak = _invoke_measured(["extract", str(path)], ExitStatus.UNREADABLE, capfd)
     assert _unzipped_mb(path.read_bytes()) == "201"
     assert res.stderr == _err(path, "DOCX expands to 201 MB, over the 200 MB limit "
                                     "(raise it with --max-unzipped)")
@@ -179,12 +185,7 @@ def test_hundred_megabytes_refused_from_its_size(tmp_path: Path,
     path = tmp_path / "huge.txt"
     with path.open("wb") as f:
         f.truncate(100 * MB)  # sparse: nothing is written, nothing must be read
-    tracemalloc.start()
-    try:
-        res = invoke(["extract", str(path)], code=ExitStatus.UNREADABLE, capfd=capfd)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    res, peak = _invoke_measured(["extract", str(path)], ExitStatus.UNREADABLE, capfd)
     assert res.stderr == _err(path, "file is 100.0 MB, over the 50 MB limit "
                                     "(raise it with --max-size)")
     assert peak < 20 * MB

@@ -90,6 +90,7 @@ class _Found:
         rows = sorted((m.span[0], order, a.id, m.role)
                       for order, a in enumerate(agencies) for m in a.mentions)
         self.mentions = rows
+        self.ends = {(m.span[0], a.id): m.span[1] for a in agencies for m in a.mentions}
         self.mention_starts = [r[0] for r in rows]
         self.deadlines = sorted(deadlines, key=lambda d: d.span[0])
         self.deadline_starts = [d.span[0] for d in self.deadlines]
@@ -105,6 +106,14 @@ class _Found:
         found = sorted({(order, aid) for _, order, aid, r in self._rows(lo, hi) if r == role})
         return [aid for _, aid in found]
 
+    def mention_spans(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        return [(start, self.ends[start, aid]) for start, _, aid, _ in self._rows(lo, hi)]
+
+    def agency_at(self, pos: int) -> str | None:
+        """The agency whose mention starts exactly at `pos` (a unit heading its item)."""
+        rows = self._rows(pos, pos + 1)
+        return rows[0][2] if rows else None
+
     def first_actor(self, lo: int, hi: int) -> int | None:
         """Start of the first mention in [lo, hi) that leads, supports or is asked to act."""
         return next((start for start, _, _, role in self._rows(lo, hi)
@@ -119,26 +128,16 @@ class _Found:
         return tuple(t.id for t in self.targets[a:b])
 
 
-def _work_start(ctx: Context, item: Item, agencies: Sequence[Agency]) -> int:
+def _work_start(ctx: Context, item: Item, found: _Found) -> int:
     """Where the work of an item is written: after a first line that only names its units
     ("1. Phòng Tài chính - Kế hoạch" then the text), else right after the marker."""
     line_end = ctx.text.find("\n", item.text_start, item.end)
     if line_end < 0:
         return item.text_start
     line = ctx.text[item.text_start:line_end]
-    for a in agencies:
-        for m in a.mentions:
-            if item.text_start <= m.span[0] < line_end:
-                line = line.replace(ctx.text[m.span[0]:m.span[1]], "")
+    for start, end in found.mention_spans(item.text_start, line_end):
+        line = line.replace(ctx.text[start:end], "")
     return line_end + 1 if not line.strip(" ,;:.-") else item.text_start
-
-
-def _lead_of_heading(agencies: Sequence[Agency], item: Item) -> str | None:
-    for a in agencies:
-        for m in a.mentions:
-            if m.span[0] == item.text_start:
-                return a.id
-    return None
 
 
 def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Deadline],
@@ -159,11 +158,11 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
         nxt = items[n + 1] if n + 1 < len(items) else None
         has_deadline = bool(found.deadline_ids(item.start, item.end))
         if _is_container(ctx, item, nxt, has_deadline):
-            heads.append((item.depth, _lead_of_heading(agencies, item)))
+            heads.append((item.depth, found.agency_at(item.text_start)))
             covered.append((item.start, item.start + 1))
             continue
         inherited = next((unit for _, unit in reversed(heads) if unit), None)
-        text_start = _work_start(ctx, item, agencies)
+        text_start = _work_start(ctx, item, found)
         tasks.append(_task(ctx, item.start, item.end, text_start, "task.item", inherited,
                            found, len(tasks) + 1))
         covered.append((item.start, item.end))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from kttt_extract.model import Block, Hints, NormText, Para
+from kttt_extract.model import Block, NormText, Para
 from kttt_extract.textnorm import fold_tones, unify_chars
 
 # A line that opens a new numbered or bulleted item: "II.", "II-", "1.", "2.1.", "2.1", "a)",
@@ -63,10 +63,9 @@ def clean_line(text: str) -> list[tuple[str, int]]:
     """Unify characters and collapse spaces; returns pieces with their offsets in `text`."""
     unified = fold_tones(unify_chars(text))
     pieces: list[tuple[str, int]] = []
-    pos = 0
-    stripped_start = len(unified) - len(unified.lstrip())
     body_end = len(unified.rstrip())
-    pos = stripped_start
+    pos = len(unified) - len(unified.lstrip())
+    stripped_start = pos
     for m in _SPACES.finditer(unified, stripped_start, body_end):
         pieces.append((unified[pos:m.start() + 1], pos))
         pos = m.end()
@@ -182,13 +181,4 @@ def locate(norm: NormText, pos: int) -> tuple[int, int] | None:
     return block, offset + (pos - start)
 
 
-def para_at(norm: NormText, pos: int) -> Para | None:
-    """The paragraph holding character `pos`."""
-    starts = [p.span[0] for p in norm.paras]
-    i = bisect_right(starts, pos) - 1
-    if i >= 0 and norm.paras[i].span[0] <= pos <= norm.paras[i].span[1]:
-        return norm.paras[i]
-    return None
-
-
-__all__ = ["Hints", "clean_line", "continues", "locate", "normalize", "para_at"]
+__all__ = ["clean_line", "continues", "locate", "normalize"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import regex
 
@@ -13,7 +14,7 @@ from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.load import CompiledRule
 
 _HEADING_END = regex.compile(r":|\.(?=\s+\p{Lu})|\.$")
-_KINDS: tuple[SectionKind, ...] = ("purpose", "objectives", "tasks", "implementation", "other")
+_KINDS: tuple[SectionKind, ...] = get_args(SectionKind)
 MAX_HEADING = 1000
 
 

@@ -43,9 +43,3 @@ def fold_tones(text: str) -> str:
 def unify_chars(text: str) -> str:
     """One form for dashes, quotes and spaces (length-preserving)."""
     return text.translate(_CHAR_MAP)
-
-
-def strip_marks(text: str) -> str:
-    """Drop diacritics (đ -> d) for fuzzy keys; not length-preserving."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

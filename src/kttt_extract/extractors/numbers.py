@@ -43,8 +43,3 @@ def scale(value: float, word: str | None, table: dict[str, str]) -> float:
         return value
     factor = table.get(word.casefold())
     return value * float(factor) if factor else value
-
-
-def as_number(value: float) -> float | int:
-    """Whole floats as ints, for JSON that reads like the document."""
-    return int(value) if float(value).is_integer() else value

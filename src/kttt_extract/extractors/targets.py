@@ -13,6 +13,7 @@ from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Comparator, Metric, Target
 from kttt_extract.ruleset import RuleSet
 
+_SENTENCE_END = regex.compile(r"\.(?=\s+\p{Lu})|\n")
 _CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
 _INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
 MAX_INDICATOR_WORDS = 14
@@ -31,9 +32,8 @@ def _clause(text: str, pos: int, lo: int, hi: int) -> Clause:
 
 
 def _sentence(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
-    pattern = regex.compile(r"\.(?=\s+\p{Lu})|\n")
-    starts = [m.end() for m in pattern.finditer(text, lo, pos)]
-    m = pattern.search(text, pos, hi)
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, lo, pos)]
+    m = _SENTENCE_END.search(text, pos, hi)
     return (starts[-1] if starts else lo), (m.start() if m else hi)
 
 
