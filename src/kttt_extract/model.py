@@ -138,6 +138,7 @@ class Item(Frozen):
     span: Span
     section: str | None
     rule: str
+    page: int | None = None  # 1-based page of a paged input (PDF, OCR) where the span starts
 
 
 class Reference(Frozen):
@@ -204,7 +205,7 @@ class Deadline(Item):
     period: tuple[int, int | None] | None = None  # end null: "từ năm 2023" (open-ended)
 
 
-Role = Literal["lead", "support", "report_to", "requested", "mentioned"]
+Role = Literal["lead", "support", "report_to", "requested", "monitor", "mentioned"]
 
 
 class Mention(Frozen):
@@ -213,6 +214,7 @@ class Mention(Frozen):
     role: Role
     rule: str  # the rule that found the name
     role_rule: str | None = None  # the cue rule that gave the role; None for "mentioned"
+    page: int | None = None
 
 
 class Agency(Frozen):
@@ -221,6 +223,10 @@ class Agency(Frozen):
     aliases: tuple[str, ...]
     mentions: tuple[Mention, ...]
     group: bool = False  # a generic group such as "các phòng, ban, ngành"
+    kind: str | None = None  # the kind of body from the registry ("sở", "ủy ban nhân dân", ...)
+    level: str | None = None  # "central", "province", "district", "commune", or None
+    place: str | None = None  # the place name written with it ("Lâm Đồng")
+    parent: str | None = None  # canonical name of the body it belongs to ("Bộ Công an")
 
 
 class Task(Frozen):
@@ -232,8 +238,11 @@ class Task(Frozen):
     lead: tuple[str, ...] = ()
     support: tuple[str, ...] = ()
     report_to: tuple[str, ...] = ()
+    monitor: tuple[str, ...] = ()  # units that follow up: theo dõi, kiểm tra, đôn đốc
     deadlines: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    product: str | None = None  # the output a row or item names (Sản phẩm), else null
+    page: int | None = None
 
 
 class Result(Frozen):

@@ -20,7 +20,7 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p{
 _DASH = regex.compile(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)")
 MAX_LOWER = 8
 MAX_TOKENS = 14
-ROLE_ORDER: tuple[Role, ...] = ("lead", "report_to", "support", "requested", "mentioned")
+ROLE_ORDER: tuple[Role, ...] = ("lead", "report_to", "support", "monitor", "requested", "mentioned")
 
 
 @dataclass(frozen=True)
