@@ -265,17 +265,18 @@ def test_unicode_vietnamese_is_never_taken_for_a_legacy_encoding(text: str) -> N
 
 
 def test_fix_blocks_by_font_then_by_statistics() -> None:
-    from kttt_extract.model import Block, Hints
+    from kttt_extract.model import Block, Cell, Hints
 
     blocks = [Block(kind="paragraph", text="Céng hßa", hints=Hints(font="VnTime")),
               Block(kind="paragraph", text="Céng hßa", hints=Hints(font="Arial")),
-              Block(kind="table_row", text="chØ tiªu | 95%", cells=("chØ tiªu", "95%")),
+              Block(kind="table_row", text="chØ tiªu | 95%",
+                    cells=(Cell(text="chØ tiªu"), Cell(text="95%", col=1))),
               Block(kind="paragraph", text="PhÊn ®Êu ®Õn n¨m 2030 cã 50 hîp t¸c x·.")]
     fixed, met = encodings.fix_blocks(blocks)
     assert met == "tcvn3"
     assert [b.text for b in fixed] == ["Cộng hòa", "Céng hßa", "chỉ tiêu | 95%",
                                        "Phấn đấu đến năm 2030 có 50 hợp tác xã."]
-    assert fixed[2].cells == ("chỉ tiêu", "95%")
+    assert [c.text for c in fixed[2].cells] == ["chỉ tiêu", "95%"]
 
 
 def test_docx_whose_normal_style_is_a_legacy_font() -> None:

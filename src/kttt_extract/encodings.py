@@ -248,7 +248,8 @@ def fix_blocks(blocks: Sequence[Block]) -> tuple[list[Block], Encoding | None]:
             fixed.append(block)
             continue
         capitals = capitals_font(block.hints.font)
-        cells = tuple(convert(c, encoding, capitals=capitals) for c in block.cells)
+        cells = tuple(c.model_copy(update={"text": convert(c.text, encoding, capitals=capitals)})
+                      for c in block.cells)
         fixed.append(block.model_copy(update={
             "text": convert(block.text, encoding, capitals=capitals), "cells": cells}))
         met = met or encoding

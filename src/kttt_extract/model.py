@@ -39,6 +39,15 @@ class Hints(Frozen):
     ocr: bool = False
 
 
+class Cell(Frozen):
+    """A table cell as its loader found it."""
+
+    text: str  # the paragraphs inside the cell, separated by "\n"
+    col: int = 0  # the first grid column it covers, 0-based
+    width: int = 1  # how many grid columns it covers (DOCX gridSpan)
+    merged: bool = False  # continues the cell above it (DOCX vMerge); its text is ""
+
+
 class Block(Frozen):
     """One unit of a document as its loader found it, before normalisation."""
 
@@ -46,7 +55,8 @@ class Block(Frozen):
     text: str
     number: str | None = None  # list numbering rendered by the loader ("1.", "a)", "-")
     level: int | None = None  # list level, 0-based
-    cells: tuple[str, ...] = ()  # table rows only
+    cells: tuple[Cell, ...] = ()  # table rows only
+    table: int | None = None  # table rows only: which table of the document, 0-based
     page: int | None = None  # 1-based page for paged formats
     offset: int = 0  # where `text` starts in the decoded source, when the loader knows
     hints: Hints = Hints()
@@ -91,6 +101,15 @@ class Loaded(Frozen):
 # --------------------------------------------------------------------------- normalise stage
 
 
+class CellSpan(Frozen):
+    """A table cell in the normalised text: a row is one line, its cells joined by " | "."""
+
+    span: Span
+    col: int = 0
+    width: int = 1
+    merged: bool = False
+
+
 class Para(Frozen):
     """A paragraph of the normalised text: one line of `NormText.text`."""
 
@@ -101,6 +120,8 @@ class Para(Frozen):
     page: int | None = None
     block: int  # index of the first block it came from
     hints: Hints = Hints()
+    cells: tuple[CellSpan, ...] = ()  # table rows only
+    table: int | None = None  # table rows only
 
 
 class NormText(Frozen):

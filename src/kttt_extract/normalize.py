@@ -4,12 +4,12 @@ form, PDF hard line breaks re-joined, and a map from every character back to its
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import regex
 
-from kttt_extract.model import Block, NormText, Para
+from kttt_extract.model import Block, Cell, CellSpan, NormText, Para
 from kttt_extract.textnorm import fold_tones, unify_chars
 
 # A line that opens a new numbered or bulleted item: "II.", "II-", "1.", "2.1.", "2.1", "a)",
@@ -26,6 +26,17 @@ _MARKER = regex.compile(
 )
 _TERMINAL = (".", ":", ";", "!", "?", ".)", ".\"", ";)")
 _SPACES = regex.compile(r" {2,}")
+CELL_JOIN = " | "  # between the cells of a table row in the normalised text
+MAX_FRAME_ROWS = 6  # a letterhead or signature table is small
+MAX_FRAME_COLUMNS = 3
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The page cues the normaliser reads, from the layout rules."""
+
+    openers: regex.Pattern[str] | None = None  # words that open a paragraph ("Căn cứ")
+    frame: regex.Pattern[str] | None = None  # a cell of a letterhead or signature table
 
 
 @dataclass
@@ -110,11 +121,16 @@ def _prefix(block: Block) -> str:
     return block.number + " "
 
 
-def normalize(blocks: Sequence[Block], openers: regex.Pattern[str] | None = None) -> NormText:
-    """Assemble paragraphs from blocks; every Para span is one line of the result."""
+def normalize(blocks: Sequence[Block], layout: Layout | None = None) -> NormText:
+    """Assemble paragraphs from blocks; every Para span is one line of the result. A table row
+    is one line of its cells joined by `CELL_JOIN`; the tables that only lay out a letterhead or
+    a signature block ("frames") give one paragraph per line of each cell instead."""
+    lay = layout or Layout()
     out = _Builder()
     paras: list[Para] = []
     width = _line_width(blocks)
+    frames = _frame_tables(blocks, lay.frame)
+    done = set(frames)
     cur: _Open | None = None
     page: int | None = None
 
@@ -127,9 +143,23 @@ def normalize(blocks: Sequence[Block], openers: regex.Pattern[str] | None = None
                               hints=b.hints))
             cur = None
 
+    def newline() -> None:
+        if paras or out.length:
+            out.insert("\n")
+
     for index, block in enumerate(blocks):
         if block.kind == "page_break":
             page = block.page
+            continue
+        if block.kind == "table_row":
+            close()
+            if block.table in frames:
+                rows = frames.pop(block.table, [])  # the whole frame at its first row
+                paras += _frame(out, rows, page, newline)
+            elif block.table in done:
+                continue
+            elif (row := _row(out, block, index, page, newline)) is not None:
+                paras.append(row)
             continue
         pieces = clean_line(block.text)
         if not pieces:
@@ -140,15 +170,14 @@ def normalize(blocks: Sequence[Block], openers: regex.Pattern[str] | None = None
             cur.first_block.kind == "paragraph"
             or (cur.first_block.kind == "heading" and (line[0].islower() or _is_caps(line))))
         if cur is not None and joinable and prev_ok and continues(
-            cur.last_line, line, block, width, openers
+            cur.last_line, line, block, width, lay.openers
         ):
             glue = "" if _split_word(cur.last_line) else " "
             out.insert(glue)
             cur.last_line = line
         else:
             close()
-            if paras or out.length:
-                out.insert("\n")
+            newline()
             cur = _Open(out.length, _with_page(block, page), index, line)
             out.insert(_prefix(block))
         for piece, offset in pieces:
@@ -156,6 +185,89 @@ def normalize(blocks: Sequence[Block], openers: regex.Pattern[str] | None = None
     close()
     return NormText.model_construct(text="".join(out.parts), paras=tuple(paras),
                                     origin=tuple(out.runs))
+
+
+def _cell_lines(cell: Cell) -> list[list[tuple[str, int]]]:
+    """The cleaned pieces of each non-empty line of a cell, offsets into the row's text."""
+    out: list[list[tuple[str, int]]] = []
+    pos = 0
+    for line in cell.text.split("\n"):
+        pieces = clean_line(line)
+        if pieces:
+            out.append([(p, o + pos) for p, o in pieces])
+        pos += len(line) + 1
+    return out
+
+
+def _cell_offsets(block: Block) -> list[int]:
+    """Where each cell's text starts in the block's text (cells joined by " | ")."""
+    starts, pos = [], 0
+    for cell in block.cells:
+        starts.append(pos)
+        pos += len(cell.text) + len(CELL_JOIN)
+    return starts
+
+
+def _row(out: _Builder, block: Block, index: int, page: int | None, newline: Callable[[], None]
+         ) -> Para | None:
+    """One line for a data table row: its cells joined by `CELL_JOIN`, each cell's span kept."""
+    cells = block.cells or (Cell(text=block.text),)
+    if not any(c.text.strip() for c in cells):
+        return None
+    newline()
+    start = out.length
+    spans: list[CellSpan] = []
+    offsets = _cell_offsets(block) if block.cells else [0]
+    for i, (cell, base) in enumerate(zip(cells, offsets, strict=True)):
+        if i:
+            out.insert(CELL_JOIN)
+        cell_start = out.length
+        for j, line in enumerate(_cell_lines(cell)):
+            if j:
+                out.insert(" ")
+            for piece, offset in line:
+                out.copy(piece, index, base + offset)
+        spans.append(CellSpan(span=(cell_start, out.length), col=cell.col, width=cell.width,
+                              merged=cell.merged))
+    return Para(span=(start, out.length), kind="table_row", page=block.page or page, block=index,
+                hints=block.hints, cells=tuple(spans), table=block.table)
+
+
+def _frame(out: _Builder, rows: list[tuple[int, Block]], page: int | None,
+           newline: Callable[[], None]) -> list[Para]:
+    """The lines of a frame table as paragraphs, column after column (the recipients, then the
+    signature block; the issuer and number, then the motto and the date)."""
+    cells = sorted(((cell.col, r, i, base, cell, block)
+                    for r, (i, block) in enumerate(rows)
+                    for cell, base in zip(block.cells, _cell_offsets(block), strict=True)),
+                   key=lambda x: (x[0], x[1]))
+    paras: list[Para] = []
+    for _, _, index, base, cell, block in cells:
+        for line in _cell_lines(cell):
+            newline()
+            start = out.length
+            for piece, offset in line:
+                out.copy(piece, index, base + offset)
+            paras.append(Para(span=(start, out.length), kind="paragraph",
+                              page=block.page or page, block=index, hints=block.hints))
+    return paras
+
+
+def _frame_tables(blocks: Sequence[Block], frame: regex.Pattern[str] | None
+                  ) -> dict[int, list[tuple[int, Block]]]:
+    """The tables that lay out a letterhead or a signature block, with their rows: small, a few
+    columns, and a cell that opens with a frame cue (motto, "Số:", "Nơi nhận", "TM.")."""
+    rows: dict[int, list[tuple[int, Block]]] = {}
+    for i, b in enumerate(blocks):
+        if b.kind == "table_row" and b.table is not None:
+            rows.setdefault(b.table, []).append((i, b))
+    if frame is None:
+        return {}
+    return {t: rs for t, rs in rows.items()
+            if len(rs) <= MAX_FRAME_ROWS
+            and all(sum(c.width for c in r.cells) <= MAX_FRAME_COLUMNS for _, r in rs)
+            and any(frame.search(line.strip()) for _, r in rs for c in r.cells
+                    for line in c.text.split("\n"))}
 
 
 def _split_word(prev: str) -> bool:
@@ -181,4 +293,4 @@ def locate(norm: NormText, pos: int) -> tuple[int, int] | None:
     return block, offset + (pos - start)
 
 
-__all__ = ["clean_line", "continues", "locate", "normalize"]
+__all__ = ["CELL_JOIN", "Layout", "clean_line", "continues", "locate", "normalize"]

@@ -8,9 +8,12 @@ from pathlib import Path
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
 from kttt_extract.extractors.context import Context
 from kttt_extract.link import link_tasks
+from kttt_extract.link.cells import when_cell_deadlines
 from kttt_extract.loaders import LoadOptions, load, load_bytes
-from kttt_extract.model import Loaded, Notice, Result
-from kttt_extract.normalize import normalize
+from kttt_extract.model import Loaded, NormText, Notice, Result
+from kttt_extract.normalize import Layout, normalize
+from kttt_extract.outline import build_outline
+from kttt_extract.regions import find_regions
 from kttt_extract.ruleset import RuleSet, load_rules
 from kttt_extract.sections import segment
 
@@ -33,17 +36,26 @@ def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>
     return extract_loaded(load_bytes(text.encode("utf-8"), name), ruleset)
 
 
+def normal_text(loaded: Loaded, rules: RuleSet) -> NormText:
+    """The normalised text of a loaded document: what every span points into."""
+    layout = Layout(openers=rules.get("layout.paragraph-openers").regex,
+                    frame=rules.get("layout.frame-cells").regex)
+    return normalize(loaded.blocks, layout)
+
+
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
-    norm = normalize(loaded.blocks, rules.get("layout.paragraph-openers").regex)
-    sections = segment(norm, rules)
-    ctx = Context.build(norm, sections, rules)
+    norm = normal_text(loaded, rules)
+    regions = find_regions(norm, rules)
+    sections = segment(norm, rules, regions)
+    outline = build_outline(norm, regions, sections, rules.get("body.closing").regex)
+    ctx = Context.build(norm, sections, rules, regions, outline)
     refs = references.extract(ctx)
     doc = metadata.extract(ctx, refs, loaded.signatures)
     found_targets = tables.merge(targets.extract(ctx), tables.extract(ctx))
-    found_deadlines = deadlines.extract(ctx, found_targets)
+    found_deadlines = when_cell_deadlines(ctx, deadlines.extract(ctx, found_targets))
     found_agencies = agencies.extract(ctx)
-    tasks = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
+    tasks, found_agencies = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
     warnings = list(loaded.warnings) + ctx.notices
     if not sections:
         warnings.append(Notice(code="no-sections", message="no section heading found"))

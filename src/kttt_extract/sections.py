@@ -10,6 +10,7 @@ from typing import get_args
 import regex
 
 from kttt_extract.model import NormText, Para, Section, SectionKind
+from kttt_extract.regions import Region, work_regions
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.load import CompiledRule
 
@@ -87,29 +88,21 @@ def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:
     return None
 
 
-def body_end(norm: NormText, rules: RuleSet) -> int:
-    """Where the closing block (Nơi nhận, signature) begins; the end of the text if none."""
-    pattern = rules.get("body.end").regex
-    if pattern is not None:
-        for para in norm.paras:
-            if pattern.match(norm.text, para.span[0], para.span[1], timeout=1.0):
-                return para.span[0]
-    return len(norm.text)
+def segment(norm: NormText, rules: RuleSet, regions: Sequence[Region]) -> list[Section]:
+    """Find headings in the body and in each appendix (each with a tree of its own) and nest
+    them by rank; spans run to the next heading of equal or lower rank, or the region's end."""
+    sections: list[Section] = []
+    for region in work_regions(regions):
+        heads = [
+            h
+            for p in (norm.paras[i] for i in region.paras)
+            if (h := match_heading(p, norm.text[p.span[0]:p.span[1]], rules)) is not None
+        ]
+        sections += _tree(heads, region.span[1] + 1, len(sections))
+    return sections
 
 
-def segment(norm: NormText, rules: RuleSet) -> list[Section]:
-    """Find headings and nest them by rank; spans run to the next heading of equal or lower rank."""
-    end = body_end(norm, rules)
-    heads = [
-        h
-        for p in norm.paras
-        if p.span[0] < end
-        and (h := match_heading(p, norm.text[p.span[0] : p.span[1]], rules)) is not None
-    ]
-    return _tree(heads, end)
-
-
-def _tree(heads: Sequence[Heading], end: int) -> list[Section]:
+def _tree(heads: Sequence[Heading], end: int, first: int) -> list[Section]:
     sections: list[Section] = []
     stack: list[tuple[int, int]] = []  # (rank, index into sections)
     for i, h in enumerate(heads):
@@ -123,7 +116,7 @@ def _tree(heads: Sequence[Heading], end: int) -> list[Section]:
                 stop = later.para.span[0]
                 break
         sections.append(
-            Section(id=f"s{i + 1}", number=h.number, heading=h.heading, kind=kind,
+            Section(id=f"s{first + i + 1}", number=h.number, heading=h.heading, kind=kind,
                     level=len(stack) + 1, parent=parent.id if parent else None,
                     span=(h.para.span[0], max(stop - 1, h.para.span[1])), rule=h.rule,
                     kind_rule=h.kind_rule)
@@ -133,25 +126,26 @@ def _tree(heads: Sequence[Heading], end: int) -> list[Section]:
 
 
 class SectionIndex:
-    """Answers "which section holds this offset" for the extractors."""
+    """Answers "which section holds this offset" for the extractors; parents by index."""
 
     def __init__(self, sections: Sequence[Section]) -> None:
         self.sections = list(sections)
         self._starts = [s.span[0] for s in self.sections]
+        by_id = {s.id: i for i, s in enumerate(self.sections)}
+        self.parents: list[int | None] = [by_id.get(s.parent) if s.parent else None
+                                          for s in self.sections]
 
-    def innermost(self, pos: int) -> Section | None:
-        i = bisect_right(self._starts, pos) - 1
-        while i >= 0:
-            s = self.sections[i]
-            if s.span[0] <= pos <= s.span[1]:
-                return s
-            i = self._parent_index(s)
+    def _innermost(self, pos: int) -> int | None:
+        i: int | None = bisect_right(self._starts, pos) - 1
+        while i is not None and i >= 0:
+            if self.sections[i].span[0] <= pos <= self.sections[i].span[1]:
+                return i
+            i = self.parents[i]
         return None
 
-    def _parent_index(self, s: Section) -> int:
-        if s.parent is None:
-            return -1
-        return int(s.parent[1:]) - 1
+    def innermost(self, pos: int) -> Section | None:
+        i = self._innermost(pos)
+        return self.sections[i] if i is not None else None
 
     def id_at(self, pos: int) -> str | None:
         s = self.innermost(pos)
@@ -160,8 +154,8 @@ class SectionIndex:
     def chain(self, pos: int) -> list[Section]:
         """Innermost first, then its ancestors."""
         out: list[Section] = []
-        s = self.innermost(pos)
-        while s is not None:
-            out.append(s)
-            s = self.sections[int(s.parent[1:]) - 1] if s.parent else None
+        found = self._innermost(pos)
+        while found is not None:
+            out.append(self.sections[found])
+            found = self.parents[found]
         return out

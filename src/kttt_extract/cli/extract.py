@@ -83,12 +83,11 @@ def text_cmd(
 ) -> None:
     """Print the normalised text: what the rules see."""
     from kttt_extract.loaders import load
-    from kttt_extract.normalize import normalize
+    from kttt_extract.pipeline import normal_text
     from kttt_extract.ruleset import load_rules
 
     loaded = load(file, load_options(ocr, password, max_size, max_unzipped))
-    openers = load_rules().get("layout.paragraph-openers").regex
-    sys.stdout.write(normalize(loaded.blocks, openers).text + "\n")
+    sys.stdout.write(normal_text(loaded, load_rules()).text + "\n")
 
 
 @app.command("schema")

@@ -1,16 +1,19 @@
-"""What every extractor reads: the text, its paragraphs, the sections and the rules."""
+"""What every extractor reads: the text, its paragraphs and regions, the sections and the rules."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import regex
 
 from kttt_extract.model import NormText, Notice, Para, Section
+from kttt_extract.outline import Node
+from kttt_extract.regions import Region
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.load import CompiledRule
-from kttt_extract.sections import SectionIndex, body_end
+from kttt_extract.sections import SectionIndex
 
 
 @dataclass
@@ -19,49 +22,84 @@ class Context:
     sections: Sequence[Section]
     rules: RuleSet
     index: SectionIndex
-    body_start: int
-    body_end: int
-    preamble_start: int
+    regions: Sequence[Region]
+    body_start: int  # the title (kind line or "V/v"), else the body
+    body_end: int  # where the closing block (Nơi nhận, signature) begins
+    preamble_start: int  # where the work text starts
     closing_start: int  # "Trên đây là ...": the closing paragraph of the body
+    windows: tuple[tuple[int, int], ...]  # body and appendices: the text that hands out work
+    outline: Sequence[Node] = ()
     notices: list[Notice] = field(default_factory=list)
+    para_starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.para_starts = [p.span[0] for p in self.norm.paras]
 
     @classmethod
-    def build(cls, norm: NormText, sections: Sequence[Section], rules: RuleSet) -> Context:
-        end = body_end(norm, rules)
-        start = _body_start(norm, sections, rules, end)
-        preamble = _preamble_start(norm, sections, rules, start, end)
+    def build(cls, norm: NormText, sections: Sequence[Section], rules: RuleSet,
+              regions: Sequence[Region], outline: Sequence[Node] = ()) -> Context:
+        kinds = {r.kind: r for r in regions if r.kind != "appendix"}
+        body = kinds.get("body")
+        title = kinds.get("title")
+        end = body.span[1] + 1 if body else (title.span[1] + 1 if title else 0)
+        body_lo = body.span[0] if body else end
+        start = title.span[0] if title else body_lo
+        preamble = _preamble_start(norm, sections, rules, body_lo, end)
         closing = _first_para(norm, rules, "body.closing", preamble, end)
-        return cls(norm, sections, rules, SectionIndex(sections), start, end, preamble,
-                   end if closing is None else closing)
+        appendices = tuple((r.span[0], r.span[1] + 1) for r in regions if r.kind == "appendix")
+        return cls(norm, sections, rules, SectionIndex(sections), regions, start, end, preamble,
+                   end if closing is None else closing, ((start, end), *appendices), outline)
 
     @property
     def text(self) -> str:
         return self.norm.text
 
+    def region_of(self, pos: int) -> Region | None:
+        return next((r for r in self.regions if r.span[0] <= pos <= r.span[1]), None)
+
+    def paras_in(self, lo: int, hi: int) -> list[Para]:
+        """The paragraphs that start in [lo, hi)."""
+        a, b = bisect_left(self.para_starts, lo), bisect_left(self.para_starts, hi)
+        return list(self.norm.paras[a:b])
+
+    def paras_of(self, *kinds: str) -> list[Para]:
+        """The paragraphs of the regions of these kinds, in text order."""
+        return [self.norm.paras[i] for r in self.regions if r.kind in kinds for i in r.paras]
+
     def body_paras(self) -> Iterator[Para]:
-        """Paragraphs of the body, without a letter's addressee block ("Kính gửi: - ...")."""
+        """Paragraphs of the title, the body and the appendices, without a letter's addressee
+        block ("Kính gửi: - ...")."""
         addressees = self.rules.get("meta.addressees").regex
         in_block = False
-        for p in self.norm.paras:
-            if not (p.span[0] >= self.body_start and p.span[1] <= self.body_end):
-                continue
-            line = self.text[p.span[0]:p.span[1]]
-            if addressees is not None and addressees.match(line):
-                in_block = True
-                continue
-            if in_block and line.startswith(("-", "+", "•")) and p.span[0] < self.preamble_start:
-                continue
-            in_block = False
-            yield p
+        for lo, hi in self.windows:
+            for p in self.paras_in(lo, hi):
+                if p.span[1] > hi:
+                    continue
+                line = self.text[p.span[0]:p.span[1]]
+                if addressees is not None and addressees.match(line):
+                    in_block = True
+                    continue
+                if (in_block and line.startswith(("-", "+", "•"))
+                        and p.span[0] < self.preamble_start):
+                    continue
+                in_block = False
+                yield p
 
     def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None,
                  overlapped: bool = False) -> Iterator[regex.Match[str]]:
-        """Matches of a rule inside the body (or the given window)."""
+        """Matches of a rule inside the given window, or (no `end`) inside the body and the
+        appendices from `start` on."""
         if rule.regex is None:
-            return iter(())
-        lo = self.body_start if start is None else start
-        hi = self.body_end if end is None else end
-        return rule.regex.finditer(self.text, lo, hi, overlapped=overlapped, timeout=5.0)
+            return
+        if end is not None:
+            lo = self.body_start if start is None else start
+            yield from rule.regex.finditer(self.text, lo, end, overlapped=overlapped, timeout=5.0)
+            return
+        for lo, hi in self.windows:
+            lo = max(lo, start or 0)
+            if lo < hi:
+                yield from rule.regex.finditer(self.text, lo, hi, overlapped=overlapped,
+                                               timeout=5.0)
 
     def section_id(self, pos: int) -> str | None:
         return self.index.id_at(pos)
@@ -78,21 +116,12 @@ def _first_para(norm: NormText, rules: RuleSet, rule_id: str, lo: int, hi: int) 
     return None
 
 
-def _body_start(norm: NormText, sections: Sequence[Section], rules: RuleSet, end: int) -> int:
-    """The body starts at the kind title ("KẾ HOẠCH"), a letter's "V/v" line, or the preamble."""
-    limit = sections[0].span[0] if sections else end
-    for rule_id in ("body.start-title", "body.start-letter", "body.start-preamble"):
-        found = _first_para(norm, rules, rule_id, 0, limit + 1)
-        if found is not None:
-            return found
-    return sections[0].span[0] if sections else 0
-
-
 def _preamble_start(norm: NormText, sections: Sequence[Section], rules: RuleSet, start: int,
                     end: int) -> int:
     """Where the work text starts: the preamble, else the first section, else the body."""
-    limit = sections[0].span[0] if sections else end
+    inside = [s for s in sections if start <= s.span[0] < end]
+    limit = inside[0].span[0] if inside else end
     found = _first_para(norm, rules, "body.start-preamble", start, limit + 1)
     if found is not None:
         return found
-    return limit if sections else start
+    return limit if inside else start

@@ -1,5 +1,6 @@
-"""Document metadata from the header and the closing block: kind, number, title, issuer,
-place, date, signer, recipients."""
+"""Document metadata from the regions: kind and title from the title, number, issuer, place and
+date from the letterhead (the preamble only when the letterhead names no issuer), signer and
+recipients from the closing block."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import regex
 
 from kttt_extract.extractors.agencies import canonical
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.letterhead import cased, compose_issuer, header_cells, issuer_lines
 from kttt_extract.model import Document, Notice, Para, Reference, Signature, SignerInfo
 from kttt_extract.textnorm import fold_tones
 
-_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}+\s+){1,4}\p{Lu}\p{Ll}+$")
+_NAME = regex.compile(r"(?:^|(?<=\s))(?:\p{Lu}\p{Ll}+\s+){1,4}\p{Lu}\p{Ll}+$")
 _MARK = regex.compile(r"^[-+•*]\s*")
+_ITEM_SPLIT = regex.compile(r"(?:^|[;.]\s*)-\s+")
+_SIGN_PREFIX = regex.compile(r"^(?:KT|TM|T/M|T\.M|Q|TL|TUQ)\s*\.?\s*")
+TAIL_LINES = 12  # where to look for a signature when no closing block was found
 
 
 def _lines(ctx: Context, paras: Sequence[Para]) -> list[str]:
@@ -72,6 +77,16 @@ def _kind_and_title(ctx: Context, head_paras: Sequence[Para]) -> tuple[str | Non
     return None, None
 
 
+def _kind_from_code(ctx: Context, num: regex.Match[str] | None) -> str | None:
+    """The kind a document number's code names ("2949/KH-UBND" is a Kế hoạch)."""
+    if num is None:
+        return None
+    code = (num.group("number") or "") + (num.groupdict().get("suffix") or "")
+    pattern = ctx.rules.get("meta.kind-codes")
+    m = pattern.regex.search(code) if pattern.regex is not None else None
+    return pattern.rule.table.get(m.group()) if m else None
+
+
 def _date(m: regex.Match[str] | None) -> tuple[str | None, str | None]:
     if m is None:
         return None, None
@@ -84,14 +99,28 @@ def _date(m: regex.Match[str] | None) -> tuple[str | None, str | None]:
     return " ".join(g["place"].split()), date
 
 
-def _signer(ctx: Context, tail: list[str]) -> tuple[SignerInfo, str | None]:
+def _position(ctx: Context, caps: str) -> str | None:
+    """The signing position a line of capitals ends with ("KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG")."""
     positions = ctx.rules.table("meta.positions")
-    name = next((x for x in reversed(tail) if _NAME.match(x)), None)
-    position = None
-    for line in tail:
-        key = regex.sub(r"^(?:KT|TM|T/M|Q|TL|TUQ)\s*\.?\s*", "", line).strip().casefold()
+    words = _SIGN_PREFIX.sub("", caps.strip()).split()
+    for i in range(len(words)):
+        key = " ".join(words[i:]).casefold()
         if key in positions:
-            position = positions[key]
+            return positions[key]
+    return None
+
+
+def _signer(ctx: Context, tail: list[str]) -> tuple[SignerInfo, str | None]:
+    name, position = None, None
+    for line in tail:
+        m = _NAME.search(line.strip())
+        if m and not line.lstrip().startswith(("-", "+", "•")):
+            name = m.group()
+            head = line[:m.start()].strip()
+        else:
+            head = line.strip()
+        if head and head.upper() == head:
+            position = _position(ctx, head) or position
     behalf = _first(ctx, "meta.issuer-on-behalf", tail)
     on_behalf = behalf.group("issuer").strip() if behalf else None
     return SignerInfo(name=name, position=position), on_behalf
@@ -99,27 +128,50 @@ def _signer(ctx: Context, tail: list[str]) -> tuple[SignerInfo, str | None]:
 
 def _recipients(ctx: Context, tail: list[str]) -> list[str]:
     stop = ctx.rules.get("meta.recipients-end").regex
+    end = ctx.rules.get("body.end").regex
     out: list[str] = []
-    for line in tail[1:]:
-        if stop and stop.match(_MARK.sub("", line)):
+    started = False
+    for line in tail:
+        if not started:
+            m = end.match(line) if end is not None else None
+            if m is None:
+                continue
+            started = True
+            line = line[m.end():]  # a flattened list on the same line: "Nơi nhận: - A; - B;"
+            if not line.strip():
+                continue
+        items = [x for x in _ITEM_SPLIT.split(line) if x.strip()] if "-" in line else []
+        if not items and out:
             break
-        if not _MARK.match(line):
-            if out:
-                break
-            continue
-        item = _MARK.sub("", line).strip(" ;,.")
-        if item:
-            out.append(item)
+        for item in items:
+            text = item.strip(" ;,.")
+            if stop and stop.match(text):
+                return out
+            if text:
+                out.append(text)
     return out
 
 
-def _issuer(ctx: Context, head: list[str], on_behalf: str | None) -> str | None:
+def _with_next(cells: Sequence[str]) -> list[str]:
+    """Cells, a bare "Số:" joined to the cell after it (the number on a line of its own)."""
+    return [f"{c} {cells[i + 1]}" if c.rstrip(" :") == "Số" and i + 1 < len(cells) else c
+            for i, c in enumerate(cells)]
+
+
+def _letterhead_issuer(ctx: Context, lines: Sequence[str]) -> str | None:
+    """The issuer the letterhead names (its lines of capitals), cased and canonical."""
+    name = compose_issuer(ctx, lines)
+    if not name:
+        return None
+    return canonical(cased(ctx, name), ctx.rules)
+
+
+def _prose_issuer(ctx: Context, head: list[str], on_behalf: str | None) -> str | None:
     m = _first(ctx, "meta.issuer-act", head)
-    if m:
-        return canonical(m.group("issuer"), ctx.rules)
+    if m:  # without an aside: "Ban Chỉ đạo ... (sau đây gọi tắt là Ban Chỉ đạo)"
+        return canonical(regex.sub(r"\s*\(.*$", "", m.group("issuer")), ctx.rules)
     if on_behalf:
-        words = on_behalf.lower()
-        return canonical(words[:1].upper() + words[1:], ctx.rules)
+        return canonical(cased(ctx, on_behalf), ctx.rules)
     return None
 
 
@@ -131,7 +183,7 @@ def _with_place(ctx: Context, issuer: str | None, texts: Sequence[str], place: s
     if not issuer:
         return issuer
     levels = ctx.rules.get("meta.issuer-levels")
-    ends = [m for m in levels.regex.finditer(issuer)] if levels.regex else []
+    ends = list(levels.regex.finditer(issuer)) if levels.regex else []
     if not ends or ends[-1].end() != len(issuer):
         return issuer
     level = levels.lookup[fold_tones(ends[-1].group()).casefold()]
@@ -149,7 +201,7 @@ def _stamp_notices(ctx: Context, paras: Sequence[Para],
     """Warn where the number or date was read from a line an e-signature stamp wrote into."""
     stamped = {ctx.text[p.span[0]:p.span[1]] for p in paras if p.hints.stamp}
     for what, m in found:
-        if m is not None and m.string in stamped:
+        if m is not None and any(m.group().strip() in line for line in stamped):
             ctx.notices.append(Notice(code="stamp-metadata",
                                       message=f"{what} read from the e-signature stamp"))
 
@@ -157,23 +209,32 @@ def _stamp_notices(ctx: Context, paras: Sequence[Para],
 def extract(ctx: Context, references: Sequence[Reference],
             signatures: Sequence[Signature] = ()) -> Document:
     """The `document` object of the contract."""
-    first_section = ctx.sections[0].span[0] if ctx.sections else ctx.body_end
-    head_paras = [p for p in ctx.norm.paras if p.span[0] < first_section]
+    head_paras = ctx.paras_of("header", "title")
     head = _lines(ctx, head_paras)
-    tail = _lines(ctx, [p for p in ctx.norm.paras if p.span[0] >= ctx.body_end])
+    cells = header_cells(ctx, head_paras)
+    closing = ctx.paras_of("closing")
+    if not closing:
+        closing = [p for p in ctx.norm.paras if p.kind != "table_row"][-TAIL_LINES:]
+    tail = _lines(ctx, closing)
     kind, title = _kind_and_title(ctx, head_paras)
-    num = _first(ctx, "meta.number", head)
-    place_date = _first(ctx, "meta.place-date", head + tail)
+    num = _first(ctx, "meta.number", _with_next(cells))
+    kind = kind or _kind_from_code(ctx, num)
+    place_date = _first(ctx, "meta.place-date", [*cells, *tail])
     place, date = _date(place_date)
     number = num.group("number") if num else None
     _stamp_notices(ctx, ctx.norm.paras, [("number", num if number else None),
                                          ("date", place_date if date else None)])
     signer, on_behalf = _signer(ctx, tail)
+    body_head = _lines(ctx, ctx.paras_of("body")[:6])
+    letterhead = issuer_lines(ctx, header_cells(ctx, ctx.paras_of("header")))
+    damaged = place is not None and any(x.casefold() == place.casefold() for x in letterhead)
+    prose = _prose_issuer(ctx, head + body_head, on_behalf)
+    issuer = ((damaged and prose) or _letterhead_issuer(ctx, letterhead) or prose)
     return Document(
         kind=kind,
-        number=num.group("number").replace(" ", "") if num and num.group("number") else None,
+        number=number.replace(" ", "") if number else None,
         title=title,
-        issuer=_with_place(ctx, _issuer(ctx, head, on_behalf), [title or "", *head], place),
+        issuer=_with_place(ctx, issuer, [title or "", *head], place),
         place=place,
         date=date,
         signer=signer,

@@ -35,7 +35,16 @@ from kttt_extract.loaders.docx_xml import (
     paragraph_text,
     val,
 )
-from kttt_extract.model import Block, BlockKind, Hints, Loaded, Notice, Source, SourceFormat
+from kttt_extract.model import (
+    Block,
+    BlockKind,
+    Cell,
+    Hints,
+    Loaded,
+    Notice,
+    Source,
+    SourceFormat,
+)
 from kttt_extract.textnorm import nfc
 
 _HEADING = re.compile(r"heading\s*([1-9])", re.IGNORECASE)
@@ -93,6 +102,7 @@ class _Walker:
     notes: dict[tuple[str, str], str]
     header: bool = False
     in_cell: bool = False  # keep numbered empty paragraphs: a table's "STT" column
+    tables: list[int] = field(default_factory=lambda: [0])  # tables met so far, shared
     blocks: list[Block] = field(default_factory=list)
 
     def container(self, el: Element) -> None:
@@ -146,25 +156,39 @@ class _Walker:
         return Hints(style="header") if self.header else Hints()
 
     def table(self, tbl: Element) -> None:
-        """One table_row block per row; a merged cell counts once, notes follow their row."""
+        """One table_row block per row with its cells on the grid: a horizontal merge widens a
+        cell, a vertical merge marks the cells below the first as `merged`; notes follow their
+        row."""
+        index = self.tables[0]
+        self.tables[0] += 1
         for tr in children(tbl, TR):
-            cells: list[str] = []
+            cells: list[Cell] = []
             notes: list[Block] = []
+            col = 0
             for tc in children(tr, TC):
                 if val(tc.find(f"{W}tcPr/{W}hMerge")) not in (None, "restart"):
-                    continue  # old-style horizontal merge: the cell on the left holds the text
+                    if cells:  # old-style horizontal merge: the cell on the left holds the text
+                        cells[-1] = cells[-1].model_copy(update={"width": cells[-1].width + 1})
+                    col += 1
+                    continue
+                span = val(tc.find(f"{W}tcPr/{W}gridSpan")) or "1"
+                width = int(span) if span.isdigit() and 0 < int(span) < 64 else 1
                 merge = tc.find(f"{W}tcPr/{W}vMerge")
                 if merge is not None and val(merge) != "restart":
-                    cells.append("")  # the text is in the row above; keep the column
+                    cells.append(Cell(text="", col=col, width=width, merged=True))
+                    col += width
                     continue
-                sub = _Walker(self.styles, self.numbering, self.notes, self.header, in_cell=True)
+                sub = _Walker(self.styles, self.numbering, self.notes, self.header, in_cell=True,
+                              tables=self.tables)
                 sub.container(tc)
                 notes += [b for b in sub.blocks if b.kind == "note"]
-                cells.append("\n".join(f"{b.number} {b.text}".strip() if b.number else b.text
-                                       for b in sub.blocks if b.kind != "note"))
-            if any(cells):
-                self.blocks.append(Block(kind="table_row", text=" | ".join(cells),
-                                         cells=tuple(cells), hints=self._plain))
+                text = "\n".join(f"{b.number} {b.text}".strip() if b.number else b.text
+                                 for b in sub.blocks if b.kind != "note")
+                cells.append(Cell(text=text, col=col, width=width))
+                col += width
+            if any(c.text for c in cells):
+                self.blocks.append(Block(kind="table_row", text=" | ".join(c.text for c in cells),
+                                         cells=tuple(cells), table=index, hints=self._plain))
             self.blocks += notes
 
 

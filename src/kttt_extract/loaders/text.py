@@ -12,7 +12,7 @@ import regex
 from kttt_extract import encodings
 from kttt_extract.errors import UnreadableInput
 from kttt_extract.loaders import LoadOptions, sha256
-from kttt_extract.model import Block, Hints, Loaded, Notice, Source, SourceFormat
+from kttt_extract.model import Block, Cell, Hints, Loaded, Notice, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
 _HEADING = regex.compile(r"^\s{0,3}(#{1,6})\s+")
@@ -81,18 +81,26 @@ def lines_to_blocks(text: str) -> list[Block]:
     """One block per non-empty line; Markdown dress becomes hints."""
     blocks: list[Block] = []
     pos = 0
+    table = -1
+    table_open = False
     for raw in text.split("\n"):
         start = pos
         pos += len(raw) + 1
         line = raw.rstrip("\r")
         if not line.strip():
+            table_open = False  # a blank line ends a pipe table
             continue
         cells = _table_cells(line)
         if cells is not None:
             if any(cells):
-                blocks.append(Block(kind="table_row", text=" | ".join(cells), cells=tuple(cells),
-                                    offset=start))
+                if not table_open:
+                    table += 1
+                table_open = True
+                blocks.append(Block(kind="table_row", text=" | ".join(cells), offset=start,
+                                    cells=tuple(Cell(text=c, col=i) for i, c in enumerate(cells)),
+                                    table=table))
             continue
+        table_open = False
         if _RULE_LINE.match(line):
             if blocks:
                 blocks[-1] = blocks[-1].model_copy(

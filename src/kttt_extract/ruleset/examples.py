@@ -281,10 +281,24 @@ def attributed(result: Result, rule_id: str) -> list[Item]:
     items: list[Item] = [
         s.model_dump() for s in result.sections if rule_id in (s.rule, s.kind_rule)
     ]
-    for seq in (result.targets, result.deadlines, result.tasks, result.document.references):
+    for seq in (result.targets, result.deadlines, result.document.references):
         items.extend(x.model_dump() for x in seq if x.rule == rule_id)
+    items.extend(i for i in task_items(result) if i["rule"] == rule_id)
     items.extend(i for i in agency_items(result) if rule_id in (i["rule"], i["role_rule"]))
     return items
+
+
+def task_items(result: Result) -> list[Item]:
+    """One item per task, with the names of its units and the dates of its deadlines beside
+    their ids: `leads`, `supports`, `monitors`, `reports_to`, `dates`."""
+    names = {a.id: a.name for a in result.agencies}
+    dates = {d.id: d.date or d.day or d.kind for d in result.deadlines}
+    return [{**t.model_dump(),
+             "leads": [names.get(i, i) for i in t.lead],
+             "supports": [names.get(i, i) for i in t.support],
+             "monitors": [names.get(i, i) for i in t.monitor],
+             "reports_to": [names.get(i, i) for i in t.report_to],
+             "dates": [dates.get(i, i) for i in t.deadlines]} for t in result.tasks]
 
 
 def agency_items(result: Result) -> list[Item]:
@@ -305,9 +319,9 @@ def document_item(document: Document) -> dict[str, Any]:
 def all_items(result: Result) -> list[Item]:
     """Every item of a result, of any list, and the document."""
     items: list[Item] = [s.model_dump() for s in result.sections]
-    for seq in (result.targets, result.deadlines, result.tasks, result.document.references):
+    for seq in (result.targets, result.deadlines, result.document.references):
         items.extend(x.model_dump() for x in seq)
-    return [*items, *agency_items(result), document_item(result.document)]
+    return [*items, *task_items(result), *agency_items(result), document_item(result.document)]
 
 
 def satisfies(item: Item, expect: Mapping[str, Any]) -> bool:

@@ -1,0 +1,44 @@
+"""Deadlines that only the structure shows: a bare year or a span of years in the time column of
+an assignment table ("2025", "2025 - 2030"), which in prose would be no deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kttt_extract.extractors.context import Context
+from kttt_extract.link.columns import Columns
+from kttt_extract.link.index import Found
+from kttt_extract.link.tables import TableReader, tables
+from kttt_extract.model import Deadline
+
+RULE = "task.when-cell"
+
+
+def when_cell_deadlines(ctx: Context, deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """`deadlines` with those of the time cells that no deadline rule read, renumbered in text
+    order."""
+    pattern = ctx.rules.get(RULE).regex
+    if pattern is None:
+        return list(deadlines)
+    reader = TableReader(ctx, Found((), deadlines, ()), Columns.of(ctx.rules))
+    extra: list[Deadline] = []
+    for rows in tables(list(ctx.body_paras())):
+        for _, cells in reader.rows(rows):
+            when = cells.get("when")
+            if when is None or reader.found.deadline_ids(*when.span):
+                continue
+            m = pattern.fullmatch(ctx.text, when.span[0], when.span[1], timeout=1.0)  # stripped
+            if m is None:
+                continue
+            y1, y2 = int(m.group("y1")), m.group("y2")
+            fields = ({"kind": "period", "period": (y1, int(y2))} if y2
+                      else {"kind": "by", "date": f"{y1}-12-31"})
+            extra.append(Deadline(id="d0", text=m.group().strip(), span=when.span,
+                                  section=ctx.section_id(when.span[0]), rule=RULE, **fields))
+    if not extra:
+        return list(deadlines)
+    merged = sorted([*deadlines, *extra], key=lambda d: d.span)
+    return [d.model_copy(update={"id": f"d{i}"}) for i, d in enumerate(merged, 1)]
+
+
+__all__ = ["when_cell_deadlines"]

@@ -1,0 +1,76 @@
+"""Tasks from sentences outside the items: a unit given work with a cue ("Giao X chủ trì, phối
+hợp với Y ...", "X chủ trì ..."), in any paragraph of the work text after the preamble."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+import regex
+
+from kttt_extract.extractors.context import Context
+from kttt_extract.link.index import Found
+from kttt_extract.link.tables import Draft
+from kttt_extract.model import Para
+
+SENTENCE = regex.compile(r"(?:[^.!?\n]|\.(?!\s+\p{Lu}|/|\s*$))+(?:[.!?]+/?\.?|$)")
+_CLAUSE_START = regex.compile(r"[,;]\s*")
+LONG_PREAMBLE = 200  # characters before the first actor that make a clause its own sentence
+
+
+def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _clause_start(text: str, lo: int, first: int) -> int:
+    """The sentence start, or the clause holding the first actor when the sentence opens with
+    a long preamble ("Trên đây là ..., UBND huyện yêu cầu ...")."""
+    start = lo
+    if first - lo > LONG_PREAMBLE:
+        starts = [c.end() for c in _CLAUSE_START.finditer(text, lo, first)]
+        if starts:
+            comma = text.rfind(",", lo, first)  # back over the clause's subject
+            start = comma + 1 if comma >= lo else max(starts)
+    while start < len(text) and text[start] == " ":
+        start += 1
+    return start
+
+
+def sentence_tasks(ctx: Context, paras: Sequence[Para], covered: Sequence[tuple[int, int]],
+                   found: Found) -> list[Draft]:
+    """Sentences of paragraphs outside the covered spans where a unit leads, supports or is
+    asked to act."""
+    spans = _merge(covered)
+    starts = [a for a, _ in spans]
+    out: list[Draft] = []
+    for para in paras:
+        i = bisect_right(starts, para.span[0]) - 1
+        if para.span[0] < ctx.preamble_start or (i >= 0 and para.span[0] < spans[i][1]):
+            continue
+        if para.kind == "table_row":
+            continue
+        for m in SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
+            lo, hi = m.span()
+            first = found.first_actor(lo, hi)
+            if first is None or (lo >= ctx.closing_start and not found.agencies(lo, hi, "lead")):
+                continue  # none acts, or the closing request ("Yêu cầu các ... thực hiện")
+            start = _clause_start(ctx.text, lo, first)
+            draft = Draft(start, hi, " ".join(ctx.text[start:hi].split()), "task.sentence")
+            draft.lead = found.agencies(start, hi, "lead") or found.agencies(start, hi,
+                                                                             "requested")
+            draft.support = found.agencies(start, hi, "support")
+            draft.report_to = found.agencies(start, hi, "report_to")
+            draft.monitor = found.agencies(start, hi, "monitor")
+            draft.deadlines = list(found.deadline_ids(start, hi))
+            draft.targets = list(found.target_ids(start, hi))
+            out.append(draft)
+    return out
+
+
+__all__ = ["SENTENCE", "sentence_tasks"]

@@ -1,0 +1,256 @@
+"""Issue 11: the document's structure carried, not flattened.
+
+Fixtures are built here (python-docx, Markdown text, fpdf2): a letterhead table, a signature block
+in the same row as Nơi nhận, an appendix assignment table with a section row, a task cell merged
+over two sub-rows, a header row repeated as after a page break and a lead cell that points
+elsewhere; label lines; a heading that sets the time of its items; flattened one-line headers.
+Each test asserts fields and tasks, not text.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from docx import Document
+
+from kttt_extract.loaders import load_bytes
+from kttt_extract.model import Result, Task
+from kttt_extract.pipeline import extract_loaded, extract_text
+from kttt_extract.ruleset import RuleSet
+from tests.conftest import make_pdf
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _names(result: Result, ids: tuple[str, ...]) -> list[str]:
+    names = {a.id: a.name for a in result.agencies}
+    return [names[i] for i in ids]
+
+
+def _dates(result: Result, ids: tuple[str, ...]) -> list[str | None]:
+    by_id = {d.id: d for d in result.deadlines}
+    return [by_id[i].date or by_id[i].kind for i in ids]
+
+
+def _task(result: Result, words: str) -> Task:
+    found = [t for t in result.tasks if words in t.text]
+    assert len(found) == 1, (words, [t.text for t in result.tasks])
+    return found[0]
+
+
+def _table(doc: Any, rows: list[list[str]]) -> Any:
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    return table
+
+
+def _docx(doc: Any) -> bytes:
+    buf = BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _plan_docx() -> bytes:
+    """A provincial plan: letterhead table, body, Nơi nhận beside the signature, appendix."""
+    doc = Document()
+    _table(doc, [["ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG",
+                  "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"],
+                 ["Số: 15/KH-UBND", "Lâm Đồng, ngày 10 tháng 3 năm 2026"]])
+    for text in ("KẾ HOẠCH", "Cải cách hành chính năm 2026",
+                 "Thực hiện Quyết định số 12/QĐ-UBND ngày 02/01/2026 của UBND tỉnh, UBND tỉnh "
+                 "ban hành Kế hoạch như sau:",
+                 "I. MỤC ĐÍCH, YÊU CẦU", "Nâng cao chất lượng phục vụ người dân.",
+                 "II. TỔ CHỨC THỰC HIỆN",
+                 "Các cơ quan thực hiện các nhiệm vụ tại Phụ lục kèm theo Kế hoạch này."):
+        doc.add_paragraph(text)
+    _table(doc, [["Nơi nhận:\n- Bộ Nội vụ;\n- Sở Y tế;\n- Lưu: VT.",
+                  "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Văn An"]])
+    doc.add_paragraph("PHỤ LỤC")
+    doc.add_paragraph("PHÂN CÔNG NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH NĂM 2026")
+    header = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành",
+              "Sản phẩm"]
+    table = _table(doc, [
+        header,
+        ["I", "Cải cách thể chế", "", "", "", ""],
+        ["1", "Rà soát văn bản quy phạm pháp luật của tỉnh", "Sở Tư pháp", "Sở Nội vụ",
+         "Quý II năm 2026", "Báo cáo rà soát"],
+        ["2", "Xây dựng cơ sở dữ liệu thủ tục hành chính", "Sở Khoa học và Công nghệ", "",
+         "trước ngày 30/9/2026", "Cơ sở dữ liệu"],
+        ["", "", "Văn phòng UBND tỉnh", "", "", ""],
+        header,  # repeated as after a page break
+        ["3", "Triển khai Đề án 06", "Theo phân công tại Quyết định số 12/QĐ-UBND", "",
+         "Năm 2026", ""],
+    ])
+    table.cell(3, 1).merge(table.cell(4, 1))  # one task over two sub-rows
+    return _docx(doc)
+
+
+# --------------------------------------------------------------------------- the DOCX plan
+
+
+def test_letterhead_table_gives_the_header_fields(rules: RuleSet) -> None:
+    doc = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules).document
+    assert (doc.kind, doc.number, doc.date, doc.place) == ("Kế hoạch", "15/KH-UBND",
+                                                          "2026-03-10", "Lâm Đồng")
+    assert doc.issuer == "Ủy ban nhân dân tỉnh Lâm Đồng"
+    assert (doc.signer.name, doc.signer.position) == ("Nguyễn Văn An", "Phó Chủ tịch")
+    assert doc.recipients == ("Bộ Nội vụ", "Sở Y tế")
+
+
+def test_recipients_and_signature_are_never_body(rules: RuleSet) -> None:
+    result = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+    names = [a.name for a in result.agencies]
+    assert "Bộ Nội vụ" not in names and "Sở Y tế" not in names
+
+
+def test_appendix_table_rows_are_tasks(rules: RuleSet) -> None:
+    result = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+    rows = [t for t in result.tasks if t.rule == "task.columns"]
+    assert len(rows) == 3  # the section row and the repeated header are no tasks
+    first = _task(result, "Rà soát văn bản quy phạm")
+    assert _names(result, first.lead) == ["Sở Tư pháp"]
+    assert _names(result, first.support) == ["Sở Nội vụ"]
+    assert _dates(result, first.deadlines) == ["2026-06-30"]
+    assert first.product == "Báo cáo rà soát"
+
+
+def test_merged_task_cell_is_one_task_with_all_its_leads(rules: RuleSet) -> None:
+    result = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+    merged = _task(result, "Xây dựng cơ sở dữ liệu")
+    assert _names(result, merged.lead) == ["Sở Khoa học và Công nghệ",
+                                           "Văn phòng Ủy ban nhân dân"]
+    assert _dates(result, merged.deadlines) == ["2026-09-30"]
+
+
+def test_lead_cell_that_points_elsewhere_gives_no_lead(rules: RuleSet) -> None:
+    result = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+    row = _task(result, "Triển khai Đề án 06")
+    assert row.lead == ()
+    assert _dates(result, row.deadlines) == ["2026-12-31"]  # "Năm 2026" in the time column
+
+
+def test_lead_cells_give_their_units_the_lead_role(rules: RuleSet) -> None:
+    result = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+    roles = {a.name: {m.role for m in a.mentions} for a in result.agencies}
+    assert roles["Sở Tư pháp"] == {"lead"}
+    assert roles["Sở Nội vụ"] == {"support"}
+
+
+# --------------------------------------------------------------------------- text structure
+
+LABELS = """II. NHIỆM VỤ
+1. Rà soát thủ tục hành chính trong lĩnh vực đất đai.
+Đơn vị chủ trì thực hiện: Sở Nông nghiệp và Môi trường.
+Cơ quan phối hợp: Sở Tư pháp.
+Thời gian hoàn thành: trước ngày 30/6/2026.
+Sản phẩm: Quyết định công bố danh mục thủ tục.
+2. Tổ chức tập huấn cho cán bộ một cửa.
+Đơn vị chủ trì: Văn phòng UBND tỉnh.
+"""
+
+
+def test_label_lines_belong_to_the_item_above(rules: RuleSet) -> None:
+    result = extract_text(LABELS, rules=rules)
+    first = _task(result, "Rà soát thủ tục hành chính")
+    assert _names(result, first.lead) == ["Sở Nông nghiệp và Môi trường"]
+    assert _names(result, first.support) == ["Sở Tư pháp"]
+    assert _dates(result, first.deadlines) == ["2026-06-30"]
+    assert first.product == "Quyết định công bố danh mục thủ tục."
+    second = _task(result, "Tổ chức tập huấn")
+    assert _names(result, second.lead) == ["Văn phòng Ủy ban nhân dân"]
+    assert len(result.tasks) == 2
+
+
+HEADING_TIME = """II. NHIỆM VỤ
+1. Những việc cần làm ngay trong quý I năm 2026
+a) Sở Nội vụ rà soát, sắp xếp bộ máy các cơ quan chuyên môn.
+b) Sở Tài chính bố trí kinh phí, hoàn thành trước ngày 15/02/2026.
+2. Nhiệm vụ thường xuyên
+a) Văn phòng UBND tỉnh theo dõi, đôn đốc việc thực hiện.
+"""
+
+
+def test_heading_sets_the_time_of_its_items(rules: RuleSet) -> None:
+    result = extract_text(HEADING_TIME, rules=rules)
+    assert _dates(result, _task(result, "rà soát, sắp xếp").deadlines) == ["2026-03-31"]
+    assert _dates(result, _task(result, "bố trí kinh phí").deadlines) == ["2026-02-15"]
+    assert _dates(result, _task(result, "theo dõi, đôn đốc").deadlines) == ["ongoing"]
+
+
+INTROS = """III. TỔ CHỨC THỰC HIỆN
+1. Về cải cách thể chế
+Giao Sở Tư pháp chủ trì, phối hợp với các cơ quan, đơn vị liên quan:
+a) Rà soát toàn bộ hệ thống văn bản quy phạm pháp luật của tỉnh.
+b) Tham mưu bãi bỏ các văn bản không còn phù hợp.
+2. Các sở quản lý chuyên ngành
+Giao các sở quản lý chuyên ngành theo lĩnh vực gồm:
+- Sở Công Thương (đối với hạ tầng thương mại);
+- Sở Văn hóa, Thể thao và Du lịch (đối với hạ tầng văn hóa);
+Có trách nhiệm:
+a) Thống kê, phân loại tài sản kết cấu hạ tầng thuộc phạm vi quản lý.
+"""
+
+
+def test_intro_gives_its_units_to_the_items_below(rules: RuleSet) -> None:
+    result = extract_text(INTROS, rules=rules)
+    for words in ("Rà soát toàn bộ hệ thống", "Tham mưu bãi bỏ"):
+        assert _names(result, _task(result, words).lead) == ["Sở Tư pháp"]
+    listed = _names(result, _task(result, "Thống kê, phân loại").lead)
+    assert "Sở Công Thương" in listed
+    assert not any(t.text.startswith(("Giao", "Sở Công Thương")) for t in result.tasks)
+
+
+def test_excerpt_without_header_starts_at_its_first_line(rules: RuleSet) -> None:
+    text = ("Để triển khai Kế hoạch, giao Sở Tài chính chủ trì, phối hợp với Sở Nội vụ bố trí "
+            "kinh phí thực hiện trong năm 2026.\nCác sở, ngành triển khai thực hiện.")
+    result = extract_text(text, rules=rules)
+    task = _task(result, "bố trí kinh phí")
+    assert _names(result, task.lead) == ["Sở Tài chính"]
+    assert result.document.kind is None and result.document.issuer is None
+
+
+# --------------------------------------------------------------------------- flattened headers
+
+
+def test_one_line_two_column_header(rules: RuleSet) -> None:
+    text = ("BỘ XÂY DỰNG\nSố: 1074/QĐ-BXD Hà Nội, ngày 29 tháng 6 năm 2026\nQUYẾT ĐỊNH\n"
+            "Về việc ban hành Kế hoạch\nBỘ TRƯỞNG BỘ XÂY DỰNG\nCăn cứ Nghị định số "
+            "33/2025/NĐ-CP;\nQUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Kế hoạch.")
+    doc = extract_text(text, rules=rules).document
+    assert (doc.number, doc.place, doc.date, doc.kind) == ("1074/QĐ-BXD", "Hà Nội",
+                                                          "2026-06-29", "Quyết định")
+    assert doc.issuer == "Bộ Xây dựng"
+
+
+def test_blank_number_and_day_in_a_flattened_row(rules: RuleSet) -> None:
+    text = ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH LÀO CAI | Độc lập - Tự "
+            "do - Hạnh phúc\nSố: /KH-UBND | | Lào Cai, ngày tháng năm 2026\nKẾ HOẠCH\n"
+            "Chuyển đổi số năm 2026\nI. MỤC TIÊU\nNâng cao hiệu quả.")
+    doc = extract_text(text, rules=rules).document
+    assert (doc.number, doc.place, doc.date) == (None, "Lào Cai", "2026")
+    assert doc.issuer == "Ủy ban nhân dân tỉnh Lào Cai"
+
+
+def test_prose_never_overrides_the_letterhead(rules: RuleSet) -> None:
+    text = ("UBND TỈNH ĐẮK LẮK\nSỞ NỘI VỤ\nSố: 88/SNV-CCHC\nV/v hướng dẫn báo cáo\nKính gửi: "
+            "Các sở, ngành\nThực hiện chỉ đạo, Ủy ban nhân dân tỉnh ban hành Kế hoạch số "
+            "5/KH-UBND; Sở Nội vụ hướng dẫn như sau:\n1. Các sở báo cáo trước ngày 15/12/2026.")
+    doc = extract_text(text, rules=rules).document
+    assert doc.issuer == "Sở Nội vụ tỉnh Đắk Lắk"
+    assert doc.kind == "Công văn"
+
+
+def test_pdf_header_on_one_line(rules: RuleSet) -> None:
+    data = make_pdf(["ỦY BAN NHÂN DÂN       CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                     "TỈNH ĐẮK LẮK        Độc lập - Tự do - Hạnh phúc",
+                     "Số: 45/KH-UBND        Đắk Lắk, ngày 12 tháng 4 năm 2026",
+                     "KẾ HOẠCH", "Phát triển kinh tế tập thể năm 2026",
+                     "I. NHIỆM VỤ", "1. Sở Tài chính chủ trì bố trí kinh phí."])
+    result = extract_loaded(load_bytes(data, "plan.pdf"), rules)
+    doc = result.document
+    assert (doc.number, doc.place, doc.date) == ("45/KH-UBND", "Đắk Lắk", "2026-04-12")
+    assert doc.issuer == "Ủy ban nhân dân tỉnh Đắk Lắk"
+    assert _names(result, _task(result, "bố trí kinh phí").lead) == ["Sở Tài chính"]
