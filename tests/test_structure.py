@@ -254,3 +254,17 @@ def test_pdf_header_on_one_line(rules: RuleSet) -> None:
     assert (doc.number, doc.place, doc.date) == ("45/KH-UBND", "Đắk Lắk", "2026-04-12")
     assert doc.issuer == "Ủy ban nhân dân tỉnh Đắk Lắk"
     assert _names(result, _task(result, "bố trí kinh phí").lead) == ["Sở Tài chính"]
+
+
+def test_items_of_a_paged_input_carry_their_page(rules: RuleSet) -> None:
+    filler = [f"{i}. Nội dung tuyên truyền số {i} về kinh tế tập thể." for i in range(1, 50)]
+    data = make_pdf(["KẾ HOẠCH", "Tuyên truyền năm 2026", "I. NHIỆM VỤ", *filler,
+                     "50. Sở Tài chính chủ trì bố trí kinh phí trước ngày 30/6/2026."])
+    result = extract_loaded(load_bytes(data, "plan.pdf"), rules)
+    task = _task(result, "bố trí kinh phí")
+    assert task.page == 2
+    (deadline,) = [d for d in result.deadlines if d.date == "2026-06-30"]
+    assert deadline.page == 2
+    lead = next(a for a in result.agencies if a.name == "Sở Tài chính")
+    assert [m.page for m in lead.mentions] == [2]
+    assert extract_text("I. NHIỆM VỤ\n1. Sở Tài chính chủ trì.", rules=rules).tasks[0].page is None

@@ -16,7 +16,7 @@ from typing import Literal
 
 import regex
 
-from kttt_extract.model import NormText, Para, Section
+from kttt_extract.model import NormText, Section
 from kttt_extract.regions import Region, work_regions
 
 MarkerKind = Literal["roman", "article", "decimal", "letter", "dash", "plus"]
@@ -168,13 +168,4 @@ def build_outline(norm: NormText, regions: Sequence[Region], sections: Sequence[
                       d.marker, d.parent, tuple(d.children)) for i, d in enumerate(drafts))
 
 
-def para_at(norm: NormText, pos: int) -> Para | None:
-    """The paragraph holding offset `pos`."""
-    from bisect import bisect_right
-
-    starts = [p.span[0] for p in norm.paras]
-    i = bisect_right(starts, pos) - 1
-    return norm.paras[i] if i >= 0 and pos <= norm.paras[i].span[1] else None
-
-
-__all__ = ["Marker", "Node", "build_outline", "marker", "para_at"]
+__all__ = ["Marker", "Node", "build_outline", "marker"]

@@ -13,6 +13,7 @@ from kttt_extract.loaders import LoadOptions, load, load_bytes
 from kttt_extract.model import Loaded, NormText, Notice, Result
 from kttt_extract.normalize import Layout, normalize
 from kttt_extract.outline import build_outline
+from kttt_extract.pages import Pages
 from kttt_extract.regions import find_regions
 from kttt_extract.ruleset import RuleSet, load_rules
 from kttt_extract.sections import segment
@@ -56,6 +57,7 @@ def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) ->
     found_deadlines = when_cell_deadlines(ctx, deadlines.extract(ctx, found_targets))
     found_agencies = agencies.extract(ctx)
     tasks, found_agencies = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
+    pages = Pages(norm)
     warnings = list(loaded.warnings) + ctx.notices
     if not sections:
         warnings.append(Notice(code="no-sections", message="no section heading found"))
@@ -65,10 +67,10 @@ def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) ->
         source=loaded.source,
         document=doc,
         sections=tuple(sections),
-        targets=tuple(found_targets),
-        deadlines=tuple(found_deadlines),
-        agencies=tuple(found_agencies),
-        tasks=tuple(tasks),
+        targets=tuple(pages.items(found_targets)),
+        deadlines=tuple(pages.items(found_deadlines)),
+        agencies=tuple(pages.agencies(found_agencies)),
+        tasks=tuple(pages.items(tasks)),
         warnings=tuple(warnings),
         text=norm.text if keep_text else None,
     )

@@ -13,7 +13,6 @@ from kttt_extract.link.items import ItemReader
 from kttt_extract.link.sentences import sentence_tasks
 from kttt_extract.link.tables import Draft, TableReader, tables
 from kttt_extract.model import Agency, Deadline, Mention, Role, Span, Target, Task
-from kttt_extract.outline import para_at
 
 
 def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Deadline],
@@ -53,12 +52,11 @@ def _context_deadlines(ctx: Context, found: Found, pos: int) -> list[str]:
 
 
 def _task(ctx: Context, d: Draft, n: int) -> Task:
-    para = para_at(ctx.norm, d.start)
     return Task(
         id=f"k{n}", text=d.text, section=ctx.section_id(d.start), span=(d.start, d.end),
         rule=d.rule, lead=tuple(d.lead), support=tuple(a for a in d.support if a not in d.lead),
         report_to=tuple(d.report_to), monitor=tuple(d.monitor), deadlines=tuple(d.deadlines),
-        targets=tuple(d.targets), product=d.product, page=para.page if para else None,
+        targets=tuple(d.targets), product=d.product,
     )
 
 
