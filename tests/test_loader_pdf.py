@@ -15,7 +15,8 @@ import pytest
 
 from kttt_extract.errors import EncryptedPdf, KtttError, NoTextLayer, UnreadableInput
 from kttt_extract.loaders import LoadOptions
-from kttt_extract.loaders.pdf import load, tables
+from kttt_extract.loaders.pdf import load
+from kttt_extract.loaders.pdf_tables import read_tables
 from kttt_extract.model import Block, Loaded, Source
 
 fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
@@ -245,15 +246,19 @@ def test_tables_are_read_with_pdfplumber() -> None:
             cells = table.row()
             for value in row:
                 cells.cell(value)
-    found = tables(bytes(doc.output()), None)
-    assert found == [[list(r) for r in rows]]
+    data = bytes(doc.output())
+    (found,) = read_tables(data, None, [1])
+    assert [[c.text for c in row] for row in found.rows] == [list(r) for r in rows]
+    table_rows = [b for b in load(data, "t.pdf", LoadOptions(), "pdf").blocks
+                  if b.kind == "table_row"]
+    assert [b.text for b in table_rows] == [" | ".join(r) for r in rows]
 
 
 def test_tables_of_encrypted_pdf_need_the_password() -> None:
     data = _pdf(_three_pages(), password="pw")
     with pytest.raises(EncryptedPdf):
-        tables(data, None)
-    assert tables(data, "pw") == []
+        read_tables(data, None, [1])
+    assert read_tables(data, "pw", [1, 2, 3]) == []
 
 
 @pytest.mark.skipif(not os.environ.get("KTTT_SLOW"), reason="slow; set KTTT_SLOW=1")

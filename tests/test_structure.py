@@ -9,9 +9,13 @@ Each test asserts fields and tasks, not text.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import pytest
 from docx import Document
 
 from kttt_extract.loaders import load_bytes
@@ -41,6 +45,7 @@ def _task(result: Result, words: str) -> Task:
 
 def _table(doc: Any, rows: list[list[str]]) -> Any:
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    table.style = "Table Grid"
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.cell(r, c).text = text
@@ -268,3 +273,24 @@ def test_items_of_a_paged_input_carry_their_page(rules: RuleSet) -> None:
     lead = next(a for a in result.agencies if a.name == "Sở Tài chính")
     assert [m.page for m in lead.mentions] == [2]
     assert extract_text("I. NHIỆM VỤ\n1. Sở Tài chính chủ trì.", rules=rules).tasks[0].page is None
+
+
+def test_the_plan_printed_to_pdf_gives_the_same_tasks(rules: RuleSet, tmp_path: Path) -> None:
+    """Word to PDF by LibreOffice: ruled tables read by their cells, a table and a row split by
+    the page break joined again."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    (tmp_path / "plan.docx").write_bytes(_plan_docx())
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "plan.docx")],
+                   check=True, capture_output=True, timeout=180)
+    pdf = extract_loaded(load_bytes((tmp_path / "plan.pdf").read_bytes(), "plan.pdf"), rules)
+    docx = extract_loaded(load_bytes(_plan_docx(), "plan.docx"), rules)
+
+    def rows(result: Result) -> list[tuple[str, list[str], list[str | None], str | None]]:
+        return [(t.text, _names(result, t.lead), _dates(result, t.deadlines), t.product)
+                for t in result.tasks if t.rule == "task.columns"]
+
+    assert rows(pdf) == rows(docx)
+    assert pdf.document.number == "15/KH-UBND"
+    assert pdf.document.signer.name == "Nguyễn Văn An"

@@ -1,8 +1,9 @@
 """PDF text layer: pypdfium2 reads it (fast, column order kept), one block per line.
 
 Page numbers and running headers/footers are dropped here, because no engine does it; bold
-and centred lines become hints for the section finder. pdfplumber, 40 to 90 times slower, is
-imported only by `tables()`. Scans (no text layer) go to the optional OCR loader.
+and centred lines become hints for the section finder. pdfplumber, 40 to 90 times slower, reads
+only the pages that draw enough lines to hold a ruled table (`pdf_tables`); their rows replace
+the text lines inside each table. Scans (no text layer) go to the optional OCR loader.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import importlib
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from io import BytesIO
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -23,6 +24,7 @@ import regex
 from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
 from kttt_extract.loaders import LoadOptions, pdfannots, sha256
+from kttt_extract.loaders.pdf_tables import PdfTable, read_tables
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
@@ -31,6 +33,7 @@ FURNITURE_LINES = 2  # how many lines at the top and at the bottom may be runnin
 FURNITURE_BAND = 0.15  # ... and only within this share of the page height from its edge
 REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a running header
 Y_TOLERANCE = 6.0  # points; a running header may move this much between pages
+MIN_TABLE_PATHS = 8  # a ruled table of two rows and two columns draws at least this many
 
 _LINE_END = regex.compile(r"\r\n|\r|\n")
 _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
@@ -72,6 +75,7 @@ class _Page:
     bottom: float  # page box in the coordinates of its characters (y grows upwards)
     top: float
     lines: tuple[_Line, ...]
+    ruled: bool = False  # its drawing has enough paths to hold a ruled table
 
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
@@ -87,7 +91,8 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
             return ocr
         return ocr.model_copy(update={"signatures": signatures,  # a scan may be e-signed too
                                       "warnings": ocr.warnings + unread})
-    blocks, legacy = encodings.fix_blocks(_blocks(pages, dropped, _frame(pages)))
+    ruled = read_tables(data, options.password, [p.number for p in pages if p.ruled])
+    blocks, legacy = encodings.fix_blocks(_blocks(pages, dropped, _frame(pages), ruled))
     warnings = (*_notices(data, chars), *unread)
     if legacy is not None:  # lines typed in .VnTime or VNI-Times fonts, read by font name
         warnings = (*warnings, Notice(code="legacy-encoding",
@@ -167,6 +172,7 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
                               hint=_DAMAGED_HINT) from None
     try:
         left, bottom, right, top = page.get_bbox()
+        ruled = _ruled(page)
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range()
@@ -181,7 +187,14 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
     finally:
         page.close()
     return _Page(number=index + 1, width=float(right - left), bottom=float(bottom),
-                 top=float(top), lines=lines)
+                 top=float(top), lines=lines, ruled=ruled)
+
+
+def _ruled(page: Any) -> bool:
+    """Whether a page draws enough lines or boxes to hold a ruled table (a cheap count of
+    path objects that spares pdfplumber the other pages)."""
+    paths = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1)
+    return any(n + 1 >= MIN_TABLE_PATHS for n, _ in enumerate(paths))
 
 
 def _lines(textpage: Any, text: str) -> list[_Line]:
@@ -331,19 +344,63 @@ def _centered(line: _Line, frame: tuple[float, float]) -> bool:
         right - line.x1 >= indent)
 
 
-def _blocks(pages: list[_Page], dropped: set[tuple[int, int]],
-            frame: tuple[float, float]) -> list[Block]:
+def _blocks(pages: list[_Page], dropped: set[tuple[int, int]], frame: tuple[float, float],
+            ruled: Sequence[PdfTable] = ()) -> list[Block]:
+    """One block per line; the lines inside a ruled table give way to its rows. A table that
+    goes on over a page break (nothing but the break between its parts, the same columns) keeps
+    one table index, so that its header names the columns of both parts."""
     blocks: list[Block] = []
+    placed: dict[int, int] = {}  # ruled table -> table index
     for p, page in enumerate(pages):
         if p:
             blocks.append(Block(kind="page_break", text="", page=page.number))
+        here = [(t, table) for t, table in enumerate(ruled) if table.page == page.number]
         for i, line in enumerate(page.lines):
+            top = page.top - line.y if line.y is not None else None
+            inside = next((t for t, table in here if table.holds(line.x0, top)), None)
+            if inside is not None:
+                if inside not in placed:
+                    placed[inside] = _table_index(blocks, ruled[inside], placed)
+                    _add_rows(blocks, _table_blocks(ruled[inside], placed[inside], page.number))
+                continue
             if (p, i) in dropped or not line.text:
                 continue
             hints = Hints(bold=line.bold, centered=_centered(line, frame), hard_wrapped=True,
                           font=line.font, stamp=line.stamp)
             blocks.append(Block(kind="paragraph", text=line.text, page=page.number, hints=hints))
     return blocks
+
+
+def _table_index(blocks: list[Block], table: PdfTable, placed: dict[int, int]) -> int:
+    """The index of the table just before the page break when `table` continues it, else a
+    new one."""
+    last = next((b for b in reversed(blocks) if b.kind != "page_break"), None)
+    if (last is not None and last.kind == "table_row" and last.table is not None
+            and blocks[-1].kind == "page_break"
+            and sum(c.width for c in last.cells) == sum(c.width for c in table.rows[0])):
+        return last.table
+    return max(placed.values(), default=-1) + 1
+
+
+def _add_rows(blocks: list[Block], rows: list[Block]) -> None:
+    """Add a table's rows; a first row with no number that goes on from the row before the page
+    break (a row split by the break) is joined to that row, cell by cell."""
+    i = next((k for k in range(len(blocks) - 1, -1, -1) if blocks[k].kind != "page_break"), -1)
+    last = blocks[i] if i >= 0 else None
+    first = rows[0] if rows else None
+    if (first is not None and last is not None and last.table == first.table
+            and not first.cells[0].text.strip() and len(first.cells) == len(last.cells)):
+        cells = tuple(a.model_copy(update={"text": "\n".join(t for t in (a.text, b.text) if t)})
+                      for a, b in zip(last.cells, first.cells, strict=True))
+        blocks[i] = last.model_copy(update={"cells": cells,
+                                            "text": " | ".join(c.text for c in cells)})
+        rows = rows[1:]
+    blocks += rows
+
+
+def _table_blocks(table: PdfTable, index: int, page: int) -> list[Block]:
+    return [Block(kind="table_row", text=" | ".join(c.text for c in row), cells=row,
+                  table=index, page=page) for row in table.rows]
 
 
 def _notices(data: bytes, chars: list[int]) -> list[Notice]:
@@ -361,31 +418,3 @@ def _notices(data: bytes, chars: list[int]) -> list[Notice]:
         notices.append(Notice(code="pdf-truncated",
                               message="the PDF has no %%EOF end marker: it may be truncated"))
     return notices
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def tables(data: bytes, password: str | None) -> list[list[list[str]]]:
-    """Every table pdfplumber finds, page by page, as rows of NFC cell strings ('' for none).
-
-    Cells keep pdfplumber's line breaks ("\\n") inside them.
-    """
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError
-    from pdfminer.psexceptions import PSException
-    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
-
-    found: list[list[list[str]]] = []
-    try:
-        with pdfplumber.open(BytesIO(data), password=password or "") as pdf:
-            for page in pdf.pages:
-                for table in page.extract_tables():
-                    found.append([[nfc(cell or "") for cell in row] for row in table])
-                page.close()
-    except (PdfminerException, MalformedPDFException, PSException) as exc:
-        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
-        if isinstance(cause, PDFEncryptionError):
-            raise EncryptedPdf("encrypted PDF", hint="pass --password") from None
-        raise UnreadableInput("damaged PDF: tables cannot be read", hint=_DAMAGED_HINT) from None
-    return found
