@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from docx import Document
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Result, Task
@@ -90,6 +92,7 @@ def _plan_docx() -> bytes:
          "Năm 2026", ""],
     ])
     table.cell(3, 1).merge(table.cell(4, 1))  # one task over two sub-rows
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
     return _docx(doc)
 
 
@@ -294,3 +297,19 @@ def test_the_plan_printed_to_pdf_gives_the_same_tasks(rules: RuleSet, tmp_path: 
     assert rows(pdf) == rows(docx)
     assert pdf.document.number == "15/KH-UBND"
     assert pdf.document.signer.name == "Nguyễn Văn An"
+
+
+TARGET_TABLE = """II. MỤC TIÊU
+| STT | Chỉ tiêu | Đơn vị tính | Năm 2026 | Cơ quan chủ trì |
+|---|---|---|---|---|
+| 1 | Tỷ lệ hồ sơ giải quyết trực tuyến | % | 80 | Văn phòng UBND tỉnh |
+| 2 | Số hợp tác xã thành lập mới | hợp tác xã | 15 | Sở Tài chính |
+"""
+
+
+def test_target_table_with_a_lead_column_gives_tasks(rules: RuleSet) -> None:
+    result = extract_text(TARGET_TABLE, rules=rules)
+    task = _task(result, "Số hợp tác xã thành lập mới")
+    assert _names(result, task.lead) == ["Sở Tài chính"]
+    (target,) = [result_t for result_t in result.targets if result_t.id in task.targets]
+    assert (target.value, target.year) == (15, 2026)

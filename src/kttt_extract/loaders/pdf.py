@@ -383,19 +383,30 @@ def _table_index(blocks: list[Block], table: PdfTable, placed: dict[int, int]) -
 
 
 def _add_rows(blocks: list[Block], rows: list[Block]) -> None:
-    """Add a table's rows; a first row with no number that goes on from the row before the page
-    break (a row split by the break) is joined to that row, cell by cell."""
+    """Add a table's rows. When the table goes on from before a page break, its header row
+    repeated at the top of the page is kept as a row (the reader skips repeated headers), and a
+    row with no number just after it is the rest of the row split by the break: it is joined to
+    that row, cell by cell."""
     i = next((k for k in range(len(blocks) - 1, -1, -1) if blocks[k].kind != "page_break"), -1)
     last = blocks[i] if i >= 0 else None
-    first = rows[0] if rows else None
-    if (first is not None and last is not None and last.table == first.table
-            and not first.cells[0].text.strip() and len(first.cells) == len(last.cells)):
+    if not rows or last is None or last.table != rows[0].table:
+        blocks += rows
+        return
+    head = next((b for b in blocks if b.kind == "table_row" and b.table == last.table), None)
+    skip = 1 if head is not None and _texts(rows[0]) == _texts(head) else 0
+    first = rows[skip] if skip < len(rows) else None
+    if first is not None and not first.cells[0].text.strip() and len(first.cells) == len(
+            last.cells):
         cells = tuple(a.model_copy(update={"text": "\n".join(t for t in (a.text, b.text) if t)})
                       for a, b in zip(last.cells, first.cells, strict=True))
         blocks[i] = last.model_copy(update={"cells": cells,
                                             "text": " | ".join(c.text for c in cells)})
-        rows = rows[1:]
+        rows = rows[:skip] + rows[skip + 1:]
     blocks += rows
+
+
+def _texts(block: Block) -> list[str]:
+    return [" ".join(c.text.split()) for c in block.cells]
 
 
 def _table_blocks(table: PdfTable, index: int, page: int) -> list[Block]:
