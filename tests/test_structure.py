@@ -313,3 +313,17 @@ def test_target_table_with_a_lead_column_gives_tasks(rules: RuleSet) -> None:
     assert _names(result, task.lead) == ["Sở Tài chính"]
     (target,) = [result_t for result_t in result.targets if result_t.id in task.targets]
     assert (target.value, target.year) == (15, 2026)
+
+
+def test_label_bullets_after_an_item_are_its_own(rules: RuleSet) -> None:
+    text = ("II. NHIỆM VỤ\n1. Xây dựng cơ sở dữ liệu hộ tịch.\n- Chủ trì: Sở Tư pháp.\n"
+            "- Phối hợp: Sở Khoa học và Công nghệ.\n- Thời gian: trong quý III năm 2026.\n"
+            "2. Tổ chức tập huấn nghiệp vụ.\n- Chủ trì: Sở Nội vụ.\nIII. THỜI GIAN\n"
+            "1. Thời gian: sẽ có văn bản thông báo sau.")
+    result = extract_text(text, rules=rules)
+    first = _task(result, "cơ sở dữ liệu hộ tịch")
+    assert _names(result, first.lead) == ["Sở Tư pháp"]
+    assert _names(result, first.support) == ["Sở Khoa học và Công nghệ"]
+    assert _dates(result, first.deadlines) == ["2026-09-30"]
+    assert _names(result, _task(result, "tập huấn nghiệp vụ").lead) == ["Sở Nội vụ"]
+    assert len(result.tasks) == 2

@@ -63,6 +63,7 @@ class ItemReader:
                 spans = [(node.start, end)]
             else:
                 spans = self._segments(node)
+            spans[-1] = (spans[-1][0], self._labels_after(node, spans[-1][1]))
             for i, (lo, hi) in enumerate(spans):
                 draft = self._draft(node, lo, hi, inherit=i == 0)
                 if draft.text and (draft.lead or draft.support or draft.report_to):
@@ -118,11 +119,13 @@ class ItemReader:
 
     def _absorbs(self, node: Node) -> bool:
         """A node whose bullets detail its own work, so that they are part of its task: `+`
-        sub-bullets, or the bullets after a long sentence of work that ends with a colon."""
+        sub-bullets, label lines, or the bullets after a long sentence of work that ends with a
+        colon."""
         kids = [self.nodes[c] for c in node.children]
         if not kids or any(k.marker is None for k in kids):
             return False
-        if all(k.marker is not None and k.marker.kind == "plus" for k in kids):
+        if all(k.marker is not None and k.marker.kind == "plus" for k in kids) or all(
+                self._label_of(k) for k in kids):
             return True
         text = self._own(node).strip()
         return (text.endswith(":") and len(text.split()) > MAX_TIMING_WORDS
@@ -153,10 +156,17 @@ class ItemReader:
         return len(_PUNCT.sub(" ", rest).split()) <= MAX_TITLE_WORDS
 
     def _label_of(self, node: Node) -> bool:
-        return node.kind == "item" and self.cols.label(self._own_line(node)) is not None
+        """A label line of its own ("- Đơn vị chủ trì: Sở X", "1. Thời gian: ...")."""
+        line = self.ctx.text[node.text_start:self.ctx.norm.paras[node.para].span[1]]
+        return node.kind == "item" and self.cols.label(line) is not None
 
-    def _own_line(self, node: Node) -> str:
-        return self.ctx.text[node.start:self.ctx.norm.paras[node.para].span[1]]
+    def _labels_after(self, node: Node, end: int) -> int:
+        """The end of the label lines that follow a node as its siblings, else `end`."""
+        for later in self.nodes[node.index + 1:]:
+            if later.parent != node.parent or not self._label_of(later):
+                break
+            end = later.end
+        return end
 
     def _subtree_end(self, node: Node) -> int:
         end = node.end
