@@ -327,3 +327,17 @@ def test_label_bullets_after_an_item_are_its_own(rules: RuleSet) -> None:
     assert _dates(result, first.deadlines) == ["2026-09-30"]
     assert _names(result, _task(result, "tập huấn nghiệp vụ").lead) == ["Sở Nội vụ"]
     assert len(result.tasks) == 2
+
+
+def test_target_table_with_a_merged_header_reads_years_by_grid_column(rules: RuleSet) -> None:
+    doc = Document()
+    doc.add_paragraph("II. MỤC TIÊU")
+    table = _table(doc, [["Chỉ tiêu", "Đơn vị tính", "Kế hoạch", ""],
+                         ["", "", "2025", "2030"],
+                         ["Số hợp tác xã thành lập mới", "hợp tác xã", "10", "15"]])
+    table.cell(0, 2).merge(table.cell(0, 3))  # "Kế hoạch" over both years
+    table.cell(0, 0).merge(table.cell(1, 0))
+    table.cell(0, 1).merge(table.cell(1, 1))
+    result = extract_loaded(load_bytes(_docx(doc), "t.docx"), rules)
+    assert sorted((t.value, t.year, t.unit) for t in result.targets) == [
+        (10, 2025, "hợp tác xã"), (15, 2030, "hợp tác xã")]

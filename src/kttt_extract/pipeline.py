@@ -12,11 +12,9 @@ from kttt_extract.link.cells import when_cell_deadlines
 from kttt_extract.loaders import LoadOptions, load, load_bytes
 from kttt_extract.model import Loaded, NormText, Notice, Result
 from kttt_extract.normalize import Layout, normalize
-from kttt_extract.outline import build_outline
 from kttt_extract.pages import Pages
-from kttt_extract.regions import find_regions
 from kttt_extract.ruleset import RuleSet, load_rules
-from kttt_extract.sections import segment
+from kttt_extract.view import build_view
 
 
 def extract(
@@ -47,10 +45,8 @@ def normal_text(loaded: Loaded, rules: RuleSet) -> NormText:
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
     norm = normal_text(loaded, rules)
-    regions = find_regions(norm, rules)
-    sections = segment(norm, rules, regions)
-    outline = build_outline(norm, regions, sections, rules.get("body.closing").regex)
-    ctx = Context.build(norm, sections, rules, regions, outline)
+    view = build_view(norm, rules)
+    ctx = Context.build(view, rules)
     refs = references.extract(ctx)
     doc = metadata.extract(ctx, refs, loaded.signatures)
     found_targets = tables.merge(targets.extract(ctx), tables.extract(ctx))
@@ -59,14 +55,14 @@ def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) ->
     tasks, found_agencies = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
     pages = Pages(norm)
     warnings = list(loaded.warnings) + ctx.notices
-    if not sections:
+    if not view.sections:
         warnings.append(Notice(code="no-sections", message="no section heading found"))
     if loaded.source.ocr and all(w.code != "ocr" for w in warnings):
         warnings.append(Notice(code="ocr", message="text came from OCR; check tone marks"))
     return Result(
         source=loaded.source,
         document=doc,
-        sections=tuple(sections),
+        sections=view.sections,
         targets=tuple(pages.items(found_targets)),
         deadlines=tuple(pages.items(found_deadlines)),
         agencies=tuple(pages.agencies(found_agencies)),

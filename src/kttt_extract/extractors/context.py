@@ -14,6 +14,7 @@ from kttt_extract.regions import Region
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.load import CompiledRule
 from kttt_extract.sections import SectionIndex
+from kttt_extract.view import DocView
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Context:
     closing_start: int  # "Trên đây là ...": the closing paragraph of the body
     windows: tuple[tuple[int, int], ...]  # body and appendices: the text that hands out work
     outline: Sequence[Node] = ()
+    tables: Sequence[tuple[int, ...]] = ()  # each table's rows, as indexes into norm.paras
     notices: list[Notice] = field(default_factory=list)
     para_starts: list[int] = field(default_factory=list)
 
@@ -36,8 +38,8 @@ class Context:
         self.para_starts = [p.span[0] for p in self.norm.paras]
 
     @classmethod
-    def build(cls, norm: NormText, sections: Sequence[Section], rules: RuleSet,
-              regions: Sequence[Region], outline: Sequence[Node] = ()) -> Context:
+    def build(cls, view: DocView, rules: RuleSet) -> Context:
+        norm, sections, regions = view.norm, view.sections, view.regions
         kinds = {r.kind: r for r in regions if r.kind != "appendix"}
         body = kinds.get("body")
         title = kinds.get("title")
@@ -48,7 +50,8 @@ class Context:
         closing = _first_para(norm, rules, "body.closing", preamble, end)
         appendices = tuple((r.span[0], r.span[1] + 1) for r in regions if r.kind == "appendix")
         return cls(norm, sections, rules, SectionIndex(sections), regions, start, end, preamble,
-                   end if closing is None else closing, ((start, end), *appendices), outline)
+                   end if closing is None else closing, ((start, end), *appendices),
+                   view.outline, view.tables)
 
     @property
     def text(self) -> str:
@@ -56,6 +59,15 @@ class Context:
 
     def region_of(self, pos: int) -> Region | None:
         return next((r for r in self.regions if r.span[0] <= pos <= r.span[1]), None)
+
+    def table_rows(self) -> list[list[Para]]:
+        """The rows of each table of the title, body and appendices."""
+        out = []
+        for rows in self.tables:
+            first = self.norm.paras[rows[0]].span[0]
+            if any(lo <= first < hi for lo, hi in self.windows):
+                out.append([self.norm.paras[i] for i in rows])
+        return out
 
     def paras_in(self, lo: int, hi: int) -> list[Para]:
         """The paragraphs that start in [lo, hi)."""

@@ -1,4 +1,4 @@
-"""Targets read from target tables (rows of `table_row` paragraphs, cells joined by " | ").
+"""Targets read from target tables (the cells of `table_row` paragraphs, by grid column).
 
 A table is a target table when a header row names its indicator column ("Chỉ tiêu", "Nội
 dung") or unit column ("Đơn vị tính", "ĐVT") and has year columns ("2025 | 2030", "Năm 2025",
@@ -10,7 +10,7 @@ word, multipliers, "trở lên") and of a unit cell (percent, money, multiple, p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import regex
@@ -22,7 +22,6 @@ from kttt_extract.ruleset import RuleSet
 from kttt_extract.textnorm import fold_tones
 
 RULE = "target.table"
-_SPLIT = regex.compile(r"\|")
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _PERIOD = regex.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-/]\s*((?:19|20)\d\d)(?!\d)")
 _SYMBOLS: dict[str, Comparator] = {"≥": "gte", ">=": "gte", ">": "gt", "≤": "lte", "<=": "lte",
@@ -105,32 +104,14 @@ class Header:
     years: dict[int, tuple[int, tuple[int, int] | None]] = field(default_factory=dict)
 
 
-def cells(text: str, lo: int, hi: int) -> list[Cell]:
-    """The cells of the row `text[lo:hi]`, split at "|", each stripped, with its span."""
-    out: list[Cell] = []
-    start = lo
-    for m in [*_SPLIT.finditer(text, lo, hi), None]:
-        end = m.start() if m else hi
-        raw = text[start:end]
-        left = start + len(raw) - len(raw.lstrip())
-        right = start + len(raw.rstrip())
-        out.append(Cell(text[left:right] if right > left else "", left, max(left, right)))
-        start = m.end() if m else hi
+def cells(text: str, para: Para) -> list[Cell]:
+    """The cells of a table row by grid column: a cell wider than one column takes its first,
+    the others are left empty."""
+    width = max((c.col + c.width for c in para.cells), default=0)
+    out = [Cell("", para.span[0], para.span[0]) for _ in range(width)]
+    for c in para.cells:
+        out[c.col] = Cell(text[c.span[0]:c.span[1]], c.span[0], c.span[1])
     return out
-
-
-def _tables(paras: Sequence[Para]) -> Iterator[list[Para]]:
-    """Runs of consecutive table rows."""
-    run: list[Para] = []
-    for para in paras:
-        if para.kind == "table_row":
-            run.append(para)
-            continue
-        if run:
-            yield run
-        run = []
-    if run:
-        yield run
 
 
 def _column_word(ctx: Context, rule_id: str, cell: Cell, *, whole: bool) -> bool:
@@ -280,7 +261,7 @@ def _table_targets(ctx: Context, words: CellWords, table: list[Para]) -> list[Ta
     head: Header | None = None
     previous: str | None = None
     for para in table:
-        row = cells(ctx.text, *para.span)
+        row = cells(ctx.text, para)
         found = header(ctx, row, words)
         if _is_header(found) and (head is None or not head.years or found.years):
             head, previous = found, None  # once years are known, only a row with years is
@@ -302,7 +283,7 @@ def extract(ctx: Context) -> list[Target]:
     """Targets of the target tables of the body, in text order."""
     out: list[Target] = []
     words = CellWords.of(ctx.rules)
-    for table in _tables(list(ctx.body_paras())):
+    for table in ctx.table_rows():
         out += _table_targets(ctx, words, table)
     return [t.model_copy(update={"id": f"t{i}"}) for i, t in enumerate(out, 1)]
 

@@ -11,7 +11,7 @@ from kttt_extract.link.columns import Columns
 from kttt_extract.link.index import Found
 from kttt_extract.link.items import ItemReader
 from kttt_extract.link.sentences import sentence_tasks
-from kttt_extract.link.tables import Draft, TableReader, tables
+from kttt_extract.link.tables import Draft, TableReader
 from kttt_extract.model import Agency, Deadline, Mention, Role, Span, Target, Task
 
 
@@ -24,11 +24,10 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
     items = ItemReader(ctx, found, cols)
     drafts = items.read()
     reader = TableReader(ctx, found, cols)
-    paras = list(ctx.body_paras())
-    for rows in tables(paras):
+    for rows in ctx.table_rows():
         drafts += reader.read(rows, _context_deadlines(ctx, found, rows[0].span[0]))
     covered = [*items.covered, *((d.start, d.end) for d in drafts)]
-    drafts += sentence_tasks(ctx, paras, covered, found)
+    drafts += sentence_tasks(ctx, list(ctx.body_paras()), covered, found)
     drafts.sort(key=lambda d: (d.start, d.end))
     tasks = [_task(ctx, d, n) for n, d in enumerate(drafts, 1)]
     return tasks, _with_roles(agencies, {**items.roles, **reader.roles})

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from kttt_extract.extractors.context import Context
 from kttt_extract.link.columns import Columns
 from kttt_extract.link.index import Found
-from kttt_extract.link.tables import TableReader, tables
+from kttt_extract.link.tables import TableReader
 from kttt_extract.model import Deadline
 
 RULE = "task.when-cell"
@@ -22,7 +22,7 @@ def when_cell_deadlines(ctx: Context, deadlines: Sequence[Deadline]) -> list[Dea
         return list(deadlines)
     reader = TableReader(ctx, Found((), deadlines, ()), Columns.of(ctx.rules))
     extra: list[Deadline] = []
-    for rows in tables(list(ctx.body_paras())):
+    for rows in ctx.table_rows():
         for _, cells in reader.rows(rows):
             when = cells.get("when")
             if when is None or reader.found.deadline_ids(*when.span):

@@ -43,15 +43,6 @@ class Draft:
     product: str | None = None
 
 
-def tables(paras: Sequence[Para]) -> Iterator[list[Para]]:
-    """The rows of each table, in text order."""
-    rows: dict[int, list[Para]] = {}
-    for p in paras:
-        if p.kind == "table_row" and p.table is not None:
-            rows.setdefault(p.table, []).append(p)
-    yield from rows.values()
-
-
 def _header(row: Para, text: str, cols: Columns) -> dict[int, Part]:
     """The part each grid column names, if `row` is a header row."""
     parts: dict[int, Part] = {}
@@ -162,4 +153,4 @@ class TableReader:
             draft.product = " ".join(product.split())
 
 
-__all__ = ["Draft", "TableReader", "tables"]
+__all__ = ["Draft", "TableReader"]
