@@ -19,6 +19,7 @@ Concern = Literal[
     "metadata",
     "layout",
     "encodings",
+    "registry",
 ]
 
 
