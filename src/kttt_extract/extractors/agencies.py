@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import regex
@@ -24,7 +25,7 @@ from kttt_extract.extractors.agency_roles import (
 )
 from kttt_extract.extractors.agency_shapes import canonical
 from kttt_extract.extractors.context import Context
-from kttt_extract.model import Agency, Mention, Para, Role
+from kttt_extract.model import Agency, Mention, Role
 from kttt_extract.ruleset import RuleSet
 
 __all__ = ["ROLE_ORDER", "Found", "canonical", "extract", "find_names"]
@@ -146,10 +147,39 @@ def _short_names(ctx: Context, names: list[Found], book: _Book) -> None:
             book.alias(n, prev)
 
 
-def _paragraph(ctx: Context, para: Para, names: list[Found], pending: tuple[Role, str] | None,
-               cues: Cues) -> dict[Found, tuple[Role, str]]:
+@dataclass
+class _Span:
+    """Paragraphs read as one for roles: a name that runs over a line break joins them."""
+
+    start: int
+    end: int
+    page: int | None
+    names: list[Found] = field(default_factory=list)
+
+
+def _spans(ctx: Context) -> Iterator[_Span]:
+    """The paragraphs of the body with their names, joined where a name crosses a break."""
+    reached = -1
+    cur: _Span | None = None
+    for para in ctx.body_paras():
+        a, b = para.span
+        names = [n for n in find_names(ctx.text, a, b, ctx.rules) if n.start >= reached]
+        reached = max([reached, *(n.end for n in names)])
+        if cur is None:
+            cur = _Span(a, b, para.page)
+        cur.end = b
+        cur.names.extend(names)
+        if not (names and names[-1].end > b):
+            yield cur
+            cur = None
+    if cur is not None:
+        yield cur
+
+
+def _roles(ctx: Context, span: _Span, pending: tuple[Role, str] | None, cues: Cues
+           ) -> dict[Found, tuple[Role, str]]:
     """The role of each name of a paragraph."""
-    a, b = para.span
+    a, b, names = span.start, span.end, span.names
     given: dict[Found, tuple[Role, str]] = {
         head: ("lead", "role.item-head") for head in _item_heads(ctx, a, names)}
     if pending is not None:
@@ -160,20 +190,16 @@ def _paragraph(ctx: Context, para: Para, names: list[Found], pending: tuple[Role
 
 def extract(ctx: Context) -> list[Agency]:
     """Agencies of the body with every mention and its role."""
-    rules = ctx.rules
-    book = _Book(rules)
-    cues = Cues.of(rules)
+    book = _Book(ctx.rules)
+    cues = Cues.of(ctx.rules)
     pending: tuple[Role, str] | None = None
-    reached = -1
-    for para in ctx.body_paras():
-        a, b = para.span
-        names = [n for n in find_names(ctx.text, a, b, rules) if n.start >= reached]
-        reached = max([reached, *(n.end for n in names)])
-        if pending is not None and list_openers(ctx.text, a, b, names, rules) is None:
+    for span in _spans(ctx):
+        a, b, names = span.start, span.end, span.names
+        if pending is not None and list_openers(ctx.text, a, b, names, ctx.rules) is None:
             pending = None
-        roles = _paragraph(ctx, para, names, pending, cues)
+        roles = _roles(ctx, span, pending, cues)
         pending = list_cue(ctx.text, a, b, cues) or pending
         _short_names(ctx, names, book)
         for n in names:
-            book.add(n, roles.get(n), ctx.section_id(n.start), para.page)
+            book.add(n, roles.get(n), ctx.section_id(n.start), span.page)
     return book.agencies()

@@ -18,12 +18,15 @@ from dataclasses import dataclass, replace
 import regex
 
 from kttt_extract.extractors.agency_shapes import (
+    TITLE_WINDOW,
     canonical,
     extend,
+    in_title,
     level_of,
     levels_at,
     place_after,
     standalone,
+    title_before,
 )
 from kttt_extract.extractors.registry import (
     Hit,
@@ -35,9 +38,9 @@ from kttt_extract.extractors.registry import (
 )
 from kttt_extract.ruleset import RuleSet
 
-TITLE_WINDOW = 60
 SECTOR_REACH = 120  # characters a sector name may take
 _NEXT = regex.compile(r"\s+(\S)")
+_JOINED = regex.compile(r"\s*(?:,|;|\bvà)\s*$")  # a list goes on before a name
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,15 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
         if taken.free(f.first, f.end):
             add(f, f.first)
     for f in _groups(text, start, end, rules):
-        if taken.free(f.start, f.end):
+        inner = [n for n in found if f.start < n.first and n.end <= f.end]
+        if taken.free(f.start, f.end) or _covers(taken, inner, f.start, f.end):
+            for n in inner:  # "cơ quan thuộc Chính phủ": a group, not the Government
+                found.remove(n)
+                taken.remove(n.first if n.opens >= 0 else n.start, n.end)
             add(f)
     _heads(text, start, end, rules, registry, found, taken)
     found.sort(key=lambda f: f.start)
+    found = [f for f in found if not in_title(text, start, f.start, f.end, rules)]
     found = _attach_parents(text, _groups_of(text, found, rules), rules)
     return [_titled(text, f, start, rules) for f in found]
 
@@ -241,6 +249,10 @@ def _heads(text: str, start: int, end: int, rules: RuleSet, registry: Registry,
         b = extend(text, a, m.end(), rules, end)
         b = max([b, *(f.end for f in found if a < f.start < b < f.end)])
         inner = [f for f in found if a < f.start and f.end <= b]
+        listed = [f for f in inner if _JOINED.search(text, a, f.start)]
+        if listed:  # "Ban X và Công an tỉnh": two names, not a unit of the second
+            b = _JOINED.search(text, a, listed[0].start).start()  # type: ignore[union-attr]
+            inner = [f for f in inner if f.end <= b]
         if not taken.free(a, b) and not _covers(taken, inner, a, b):
             b = min(f.start for f in found if f.start > a and f.start < b)
             b = len(text[a:b].rstrip(" ,;-")) + a
@@ -316,8 +328,5 @@ def _kinds(listed: str) -> set[str]:
 
 def _titled(text: str, f: Found, lo: int, rules: RuleSet) -> Found:
     """The name with `opens` at a head title written just before it ("Giám đốc Sở X")."""
-    titles = rules.get("agency.head-titles").regex
-    if titles is None:
-        return f
-    m = titles.search(text, max(lo, f.first - TITLE_WINDOW), f.first, timeout=1.0)
-    return replace(f, opens=m.start(), titled=True) if m else f
+    start = title_before(text, max(lo, f.first - TITLE_WINDOW), f.first, rules)
+    return replace(f, opens=start, titled=True) if start is not None else f

@@ -17,6 +17,7 @@ MAX_LOWER = 8
 MAX_TOKENS = 14
 MAX_PLACE = 4
 PERSON_WORDS = 3  # a title, a unit, then three capitalised words or more: a person's name
+TITLE_WINDOW = 60
 
 
 def _match_end(rules: RuleSet, rule_id: str, text: str, pos: int, end: int | None = None
@@ -58,7 +59,8 @@ def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> 
             break
         if tok in ("-", "–") or (joiners is not None and joiners.fullmatch(tok)):
             if (after_level or nxt is None or not _is_cap(nxt.group())
-                    or _match_end(rules, "agency.heads", text, nxt.start()) >= 0):
+                    or _match_end(rules, "agency.heads", text, nxt.start()) >= 0
+                    or starts_title(text, nxt.start(), rules)):
                 break
             continue
         if not tok[:1].isalnum():
@@ -146,8 +148,33 @@ def place_after(text: str, pos: int, limit: int, rules: RuleSet, name_start: int
 
 
 def _titled(text: str, start: int, rules: RuleSet) -> bool:
+    return title_before(text, max(0, start - TITLE_WINDOW), start, rules) is not None
+
+
+def title_before(text: str, lo: int, start: int, rules: RuleSet) -> int | None:
+    """Where a head title written just before `start` begins ("Giám đốc Sở X", "Chủ tịch UBND
+    các xã"), or None."""
     titles = rules.get("agency.head-titles").regex
-    return bool(titles and titles.search(text, max(0, start - 60), start, timeout=1.0))
+    link = rules.get("agency.title-link").regex
+    if titles is None or link is None:
+        return None
+    for m in titles.finditer(text, lo, start, overlapped=True, timeout=1.0):
+        if link.fullmatch(text, m.end(), start):
+            return m.start()
+    return None
+
+
+def starts_title(text: str, pos: int, rules: RuleSet) -> bool:
+    """Whether a head title starts at `pos` ("... và Thủ trưởng các sở")."""
+    titles = rules.get("agency.head-titles").regex
+    return bool(titles and titles.match(text, pos, timeout=1.0))
+
+
+def in_title(text: str, lo: int, start: int, end: int, rules: RuleSet) -> bool:
+    """Whether the name at `start` is part of a law's title ("Luật Tổ chức Chính phủ")."""
+    pattern = rules.get("agency.in-titles").regex
+    return bool(pattern and any(m.end() == start for m in pattern.finditer(
+        text, max(lo, start - TITLE_WINDOW), end, overlapped=True, timeout=1.0)))
 
 
 def _surname(word: str, rules: RuleSet) -> bool:
