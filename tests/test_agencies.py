@@ -188,3 +188,16 @@ def test_find_names_works_on_any_span(rules: RuleSet) -> None:
 def test_canonical_keeps_its_contract(rules: RuleSet) -> None:
     assert canonical("Phòng NN&PTNT huyện", rules) == "Phòng Nông nghiệp và Phát triển nông thôn"
     assert canonical("UBND huyện Tam Đường", rules) == "Ủy ban nhân dân huyện Tam Đường"
+
+
+def test_a_body_named_in_a_law_title_is_no_agency(rules: RuleSet) -> None:
+    r = run("Căn cứ Luật Tổ chức Chính phủ ngày 18/02/2025; Chính phủ ban hành Nghị định.", rules)
+    assert [len(a.mentions) for a in r.agencies if a.name == "Chính phủ"] == [1]
+
+
+def test_a_group_that_belongs_to_a_body_is_one_group(rules: RuleSet) -> None:
+    r = run("Các cơ quan chuyên môn thuộc UBND tỉnh, Thủ trưởng cơ quan thuộc Chính phủ thực hiện.",
+            rules)
+    assert [(a.name, a.group) for a in r.agencies] == [
+        ("Các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh", True),
+        ("Cơ quan thuộc Chính phủ", True)]

@@ -122,3 +122,16 @@ def test_partners_listed_after_a_group_with_bao_gom(rules: RuleSet) -> None:
     got = roles("Chi nhánh Ngân hàng Chính sách xã hội tỉnh chủ trì, phối hợp các sở, ngành "
                 "liên quan bao gồm Sở Xây dựng; Sở Y tế tổ chức phổ biến.", rules)
     assert got["Sở Xây dựng"] == got["Sở Y tế"] == {"support"}
+
+
+def test_a_unit_working_with_others_supports(rules: RuleSet) -> None:
+    got = roles("Tòa án nhân dân tỉnh, Viện kiểm sát nhân dân tỉnh tích cực phối hợp thực hiện.",
+                rules)
+    assert got == {"Tòa án nhân dân tỉnh": {"support"}, "Viện kiểm sát nhân dân tỉnh": {"support"}}
+
+
+def test_a_name_broken_over_a_line_keeps_its_list_for_roles(rules: RuleSet) -> None:
+    got = roles("Điều 3. Chánh Văn phòng UBND tỉnh; Giám đốc Sở Nông nghiệp và\nMôi trường; Chủ "
+                "tịch UBND các xã chịu trách nhiệm thi hành Quyết định này.", rules)
+    assert got["Sở Nông nghiệp và Môi trường"] == {"support"}
+    assert got["Văn phòng Ủy ban nhân dân"] == {"support"}

@@ -124,7 +124,7 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
             add(f)
     _heads(text, start, end, rules, registry, found, taken)
     found.sort(key=lambda f: f.start)
-    found = [f for f in found if not in_title(text, start, f.start, f.end, rules)]
+    found = [f for f in found if not in_title(text, start, f.start, rules)]
     found = _attach_parents(text, _groups_of(text, found, rules), rules)
     return [_titled(text, f, start, rules) for f in found]
 

@@ -54,17 +54,20 @@ def role_hits(text: str, start: int, end: int, names: Sequence[Found], rules: Ru
               cues: Cues) -> Iterator[RoleHit]:
     """Every cue of the paragraph `text[start:end]` that points at one of `names`; a unit that
     is the object of a cue (`emit.object`) is never the subject of another."""
-    objects: set[Found] = set()
+    objects: set[Found] = set()  # the units a cue with `emit.object` points at
+    pointed: set[Found] = set()  # the units any `after` cue points at
     for rule in cues.inline:
         emit = rule.rule.emit
         for m in rule.regex.finditer(text, start, end, timeout=2.0):  # type: ignore[union-attr]
             if emit["scope"] == "after":
                 chosen = _after(text, m, names, rules, emit.get("ends"))
+                pointed.update(chosen)
                 if emit.get("object"):
                     objects.update(chosen)
             else:
+                skip = pointed if emit.get("unclaimed") else objects
                 chosen = [n for n in _before(text, m, names, rules, emit.get("gap"))
-                          if n not in objects]
+                          if n not in skip]
             for n in chosen:
                 yield RoleHit(n, emit["role"], rule.id, bool(emit.get("override")))
 

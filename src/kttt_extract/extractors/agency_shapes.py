@@ -10,7 +10,7 @@ import regex
 from kttt_extract.ruleset import RuleSet
 
 _DASH = regex.compile(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)")
-_TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p{M}\d]")
+_TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.'][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p{M}\d]")
 _SPACE = regex.compile(r"[ \t]*")
 _NUMBER = regex.compile(r"\s+(?:\d+|[ivxl]+)$", regex.IGNORECASE)
 MAX_LOWER = 8
@@ -170,11 +170,11 @@ def starts_title(text: str, pos: int, rules: RuleSet) -> bool:
     return bool(titles and titles.match(text, pos, timeout=1.0))
 
 
-def in_title(text: str, lo: int, start: int, end: int, rules: RuleSet) -> bool:
+def in_title(text: str, lo: int, start: int, rules: RuleSet) -> bool:
     """Whether the name at `start` is part of a law's title ("Luật Tổ chức Chính phủ")."""
     pattern = rules.get("agency.in-titles").regex
-    return bool(pattern and any(m.end() == start for m in pattern.finditer(
-        text, max(lo, start - TITLE_WINDOW), end, overlapped=True, timeout=1.0)))
+    return bool(pattern and pattern.search(text, max(lo, start - TITLE_WINDOW), start,
+                                           timeout=1.0))
 
 
 def _surname(word: str, rules: RuleSet) -> bool:

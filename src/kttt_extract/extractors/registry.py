@@ -208,7 +208,8 @@ def _with_parent(entry: Entry, by_name: dict[str, Entry], rules: RuleSet) -> Ent
     if sub is None or not sub.match(fold_tones(entry.name)):
         return entry
     for other in sorted(by_name, key=len, reverse=True):
-        if other != entry.name and entry.name.endswith(" " + other):
+        if (other != entry.name and entry.name.endswith(" " + other)
+                and not by_name[other].needs_level):  # "Cục Thuế" is not a unit of "Thuế"
             return Entry(entry.name, entry.kind, entry.level, entry.rule, entry.capital,
                          entry.needs_level, entry.place_direct, entry.head, other)
     return entry
