@@ -93,7 +93,8 @@ def test_programme_tasks(rules: RuleSet) -> None:
     first = r.tasks[0]
     assert [names[i] for i in first.lead] == ["Sở Nông nghiệp và Phát triển nông thôn"]
     assert [names[i] for i in first.support] == ["Sở Tài chính"]
-    assert [names[i] for i in first.report_to] == []
+    # "trình UBND tỉnh": a draft submitted to X makes X reported to (ANNOTATION.md)
+    assert [names[i] for i in first.report_to] == ["Ủy ban nhân dân tỉnh"]
     second = r.tasks[1]
     assert [names[i] for i in second.report_to] == ["Ủy ban nhân dân tỉnh"]
     last = r.tasks[-1]

@@ -28,9 +28,19 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
         drafts += reader.read(rows, _context_deadlines(ctx, found, rows[0].span[0]))
     covered = [*items.covered, *((d.start, d.end) for d in drafts)]
     drafts += sentence_tasks(ctx, list(ctx.body_paras()), covered, found)
+    drafts = [_monitor_leads(d) for d in drafts]
+    drafts = [d for d in drafts if d.lead or d.rule == "task.columns"]
     drafts.sort(key=lambda d: (d.start, d.end))
     tasks = [_task(ctx, d, n) for n, d in enumerate(drafts, 1)]
     return tasks, _with_roles(agencies, {**items.roles, **reader.roles})
+
+
+def _monitor_leads(draft: Draft) -> Draft:
+    """A task with no lead whose units only follow up ("Văn phòng UBND tỉnh theo dõi, đôn đốc
+    việc thực hiện") is theirs: following up is its work."""
+    if not draft.lead and draft.monitor:
+        draft.lead, draft.monitor = draft.monitor, []
+    return draft
 
 
 def _context_deadlines(ctx: Context, found: Found, pos: int) -> list[str]:

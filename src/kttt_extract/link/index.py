@@ -49,7 +49,7 @@ class Found:
     def first_actor(self, lo: int, hi: int) -> int | None:
         """Start of the first mention in [lo, hi) that leads, supports or is asked to act."""
         return next((h.start for h in self.mentions(lo, hi)
-                     if h.role in ("lead", "support", "requested")), None)
+                     if h.role in ("lead", "support", "requested", "monitor")), None)
 
     def deadline_ids(self, lo: int, hi: int) -> tuple[str, ...]:
         a, b = bisect_left(self.deadline_starts, lo), bisect_left(self.deadline_starts, hi)

@@ -66,7 +66,8 @@ class ItemReader:
             spans[-1] = (spans[-1][0], self._labels_after(node, spans[-1][1]))
             for i, (lo, hi) in enumerate(spans):
                 draft = self._draft(node, lo, hi, inherit=i == 0)
-                if draft.text and (draft.lead or draft.support or draft.report_to):
+                if draft.text and (draft.lead or draft.support or draft.report_to
+                                   or draft.monitor):
                     drafts.append(draft)
         return drafts
 

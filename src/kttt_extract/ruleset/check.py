@@ -142,10 +142,18 @@ def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = 
         report.problems.extend(_overrides(states, folder_states))
         states.extend(folder_states)
         report.files.extend(paths)
+    report.problems.extend(_registry_problems(states))
     if examples:
         only = None if example_dirs is None else {d.resolve() for d in example_dirs}
         run_examples(states, assemble(states), report, extract, only)
     return report
+
+
+def _registry_problems(states: Sequence[FileState]) -> list[Problem]:
+    """The registry's own checks (duplicate names, abbreviations, entries without example)."""
+    from kttt_extract.ruleset.check_registry import registry_problems
+
+    return registry_problems(states)
 
 
 def run_examples(states: Sequence[FileState], ruleset: RuleSet, report: Report,

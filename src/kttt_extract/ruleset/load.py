@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import regex
 import yaml
@@ -23,6 +23,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 Pos = tuple[int, int]
+T = TypeVar("T")
 
 
 def shipped_rules_dir() -> Path:
@@ -170,6 +171,15 @@ class RuleSet:
     rules: dict[str, CompiledRule]
     reference_date: dt.date
     version: str
+    _built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def built(self, key: str, build: Callable[[RuleSet], T]) -> T:
+        """An object compiled from these rules (a matcher), built on first use and kept with
+        the rule set, so that it is built once per rule set and never shared between two."""
+        if key not in self._built:
+            self._built[key] = build(self)
+        found: T = self._built[key]
+        return found
 
     def of(self, concern: str) -> Iterator[CompiledRule]:
         """Rules of one concern, highest priority first, then file order."""

@@ -20,6 +20,7 @@ Concern = Literal[
     "layout",
     "encodings",
     "tasks",
+    "registry",
 ]
 
 

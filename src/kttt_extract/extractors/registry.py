@@ -1,0 +1,220 @@
+"""The registry of organisations (`registry` rules) compiled into a matcher, once per rule set.
+
+Each registry rule is one kind of body: its `words` are canonical names (with `emit.head`, the
+head followed by each word: "Sở" + "Tài chính"), its `table` maps other spellings and
+abbreviations to a canonical name. A name is matched as a sequence of words, whatever the case
+and the tone placement, across line breaks, and whether its parts are joined by a comma, a dash,
+"&", "và" or a space: "Sở Văn hóa – Thể thao và Du lịch" and "Sở Văn hóa, Thể thao và Du lịch"
+are one name. Forms holding an abbreviation in capitals ("Sở KH-CN", "NHCSXH") are matched as
+written. The words of every rule with a head also serve to expand elliptical lists ("các sở:
+Tài chính, Xây dựng").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import regex
+
+from kttt_extract.ruleset import RuleSet
+from kttt_extract.textnorm import fold_tones
+
+_WORD = regex.compile(r"[\p{L}\p{M}\d]+")
+_GAP = regex.compile(r"\s*[,&/\-]?\s*")  # what may join two words of a name
+_BOUND = regex.compile(r"[&/\-]")  # a name does not start after these (a document number)
+_TAIL = regex.compile(r"(?:&|[/\-][\p{L}\d])")  # nor end before these
+JOINER = "và"
+LEVELS = ("central", "region", "province", "district", "commune")
+END = ""  # the key that ends a name in a trie node
+
+Trie = dict[str, Any]
+
+
+def name_key(text: str) -> str:
+    """A name reduced to its words, tone-folded and casefolded, without "và"."""
+    return " ".join(w for w in _WORD.findall(fold_tones(text).casefold()) if w != JOINER)
+
+
+def _is_abbreviation(word: str) -> bool:
+    return sum(1 for c in word if c.isupper()) >= 2 and not any(c.islower() for c in word)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One organisation of the registry."""
+
+    name: str
+    kind: str
+    level: str | None
+    rule: str
+    capital: bool = False  # the first letter must be written as a capital
+    needs_level: bool = False  # taken only with a level word after it ("Thanh tra tỉnh")
+    place_direct: bool = False  # a place name may follow without a level word
+    head: str | None = None  # the head of a composed name ("Sở")
+    parent: str | None = None  # the registry name it ends with ("Văn phòng Ủy ban nhân dân")
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    entry: Entry
+
+
+@dataclass
+class Sectors:
+    """The words that follow one head, for elliptical lists ("các sở: Tài chính, Xây dựng")."""
+
+    head: str
+    trie: Trie = field(default_factory=dict)  # casefolded words -> ... -> END: entry
+
+
+@dataclass
+class Registry:
+    by_name: dict[str, Entry]  # canonical name -> entry
+    entries: dict[str, Entry] = field(default_factory=dict)  # name_key of every form -> entry
+    plain: Trie = field(default_factory=dict)  # forms in words, casefolded
+    marked: Trie = field(default_factory=dict)  # forms with an abbreviation, as written
+    sectors: dict[str, Sectors] = field(default_factory=dict)  # casefolded head -> its words
+
+    @classmethod
+    def build(cls, rules: RuleSet) -> Registry:
+        """Compile every `registry` rule of the rule set."""
+        by_name: dict[str, Entry] = {}
+        forms: list[tuple[str, str]] = []  # (form, canonical name)
+        sector_words: list[tuple[str, Entry]] = []
+        for compiled in rules.of("registry"):
+            for word, entry in entries_of(compiled.id, compiled.rule.words, compiled.rule.emit,
+                                          compiled.rule.case_sensitive):
+                by_name.setdefault(entry.name, entry)
+                forms.append((entry.name, entry.name))
+                if entry.head:
+                    sector_words.append((word, entry))
+        for compiled in rules.of("registry"):
+            forms.extend((f, t) for f, t in compiled.rule.table.items() if t in by_name)
+        registry = cls({n: _with_parent(e, by_name, rules) for n, e in by_name.items()})
+        for form, name in forms:
+            entry = registry.by_name[name]
+            registry.entries[name_key(form)] = entry
+            words = _words(form)
+            marked = any(_is_abbreviation(w) for w in words)
+            _insert(registry.marked if marked else registry.plain,
+                    words if marked else [w.casefold() for w in words], entry)
+        for word, entry in sector_words:
+            head = (entry.head or "").casefold()
+            sectors = registry.sectors.setdefault(head, Sectors(entry.head or head))
+            _insert(sectors.trie, [w.casefold() for w in _words(word)],
+                    registry.by_name[entry.name])
+        return registry
+
+    def lookup(self, name: str) -> Entry | None:
+        """The entry a written name stands for, or None."""
+        return self.entries.get(name_key(name))
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Hit]:
+        """Registry names in `text[start:end]` (normalised text: tones folded), in text order,
+        the longest where they overlap."""
+        words = words_of(text, start, end)
+        i = 0
+        while i < len(words):
+            hit = None
+            if ((words[i].folded in self.plain or words[i].text in self.marked)
+                    and (words[i].start == 0 or not _BOUND.match(text, words[i].start - 1))):
+                hit = self.match_words(text, words, i)
+            if hit is None:
+                i += 1
+                continue
+            yield hit
+            while i < len(words) and words[i].start < hit.end:
+                i += 1
+
+    def match_words(self, text: str, words: Sequence[Word], i: int) -> Hit | None:
+        """The longest registry name that starts at word `i`."""
+        found = [h for h in (walk(text, words, i, self.plain, folded=True),
+                             walk(text, words, i, self.marked, folded=False)) if h is not None]
+        if not found:
+            return None
+        hit = max(found, key=lambda h: h.end)
+        if hit.entry.capital and not text[hit.start].isupper():
+            return None
+        return hit
+
+
+class Word(NamedTuple):
+    start: int
+    end: int
+    text: str
+    folded: str  # casefolded
+
+
+def words_of(text: str, start: int, end: int) -> list[Word]:
+    """The words of `text[start:end]`."""
+    return [Word(m.start(), m.end(), m.group(), m.group().casefold())
+            for m in _WORD.finditer(text, start, end)]
+
+
+def walk(text: str, words: Sequence[Word], i: int, trie: Trie, *, folded: bool) -> Hit | None:
+    """The longest name of `trie` made of `words[i:]`, each joined to the next by a space, a
+    comma, a dash, "&" or "và" (a "và" of the text may also be left out of the name)."""
+    node, best, prev = trie, None, None
+    for j in range(i, len(words)):
+        word = words[j]
+        if prev is not None:
+            gap = text[prev.end:word.start]
+            abbr_dot = gap.startswith(".") and _is_abbreviation(prev.text)
+            if gap != " " and not _GAP.fullmatch(gap[1:] if abbr_dot else gap):
+                break
+        if word.folded == JOINER and prev is not None:
+            prev = word
+            continue
+        nxt = node.get(word.folded if folded else word.text)
+        if nxt is None:
+            break
+        node, prev = nxt, word
+        if END in node and not _TAIL.match(text, word.end):
+            best = Hit(words[i].start, word.end, node[END])
+    return best
+
+
+def _words(form: str) -> list[str]:
+    return [w for w in _WORD.findall(fold_tones(form)) if w.casefold() != JOINER]
+
+
+def _insert(trie: Trie, words: list[str], entry: Entry) -> None:
+    node = trie
+    for word in words:
+        node = node.setdefault(word, {})
+    node.setdefault(END, entry)
+
+
+def entries_of(rule_id: str, words: Iterable[str], emit: dict[str, Any], capital: bool
+               ) -> Iterator[tuple[str, Entry]]:
+    """(word, entry) for every word of a registry rule."""
+    head = emit.get("head")
+    for word in words:
+        name = f"{head} {word}" if head else word
+        kind = str(emit.get("kind") or name.casefold())
+        yield word, Entry(name, kind, emit.get("level"), rule_id, capital,
+                          emit.get("needs") == "level", emit.get("place") == "direct",
+                          head if isinstance(head, str) else None)
+
+
+def _with_parent(entry: Entry, by_name: dict[str, Entry], rules: RuleSet) -> Entry:
+    """The entry with `parent` set when it is a sub-unit named with its body ("Văn phòng Chính
+    phủ": Chính phủ)."""
+    sub = rules.get("agency.sub-unit-heads").regex
+    if sub is None or not sub.match(fold_tones(entry.name)):
+        return entry
+    for other in sorted(by_name, key=len, reverse=True):
+        if (other != entry.name and entry.name.endswith(" " + other)
+                and not by_name[other].needs_level):  # "Cục Thuế" is not a unit of "Thuế"
+            return Entry(entry.name, entry.kind, entry.level, entry.rule, entry.capital,
+                         entry.needs_level, entry.place_direct, entry.head, other)
+    return entry
+
+
+def registry_of(rules: RuleSet) -> Registry:
+    """The registry of a rule set, compiled on first use and kept with the rule set."""
+    return rules.built("agency.registry", Registry.build)

@@ -1,0 +1,135 @@
+"""The registry of organisations: compiled once per rule set, matched whatever the writing, and
+validated by `kttt rules check` (duplicate names, abbreviations mapped to two names, entries
+without an example, emit values)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kttt_extract.extractors.registry import name_key, registry_of
+from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.check import check_rules
+from kttt_extract.textnorm import fold_tones, unify_chars
+
+SPACES = [" ", "  ", "\n"]
+SEPARATORS = [*SPACES, ", ", " - ", " – ", " & ", " và "]
+
+
+def registry_rule(rule_id: str, words: list[str], *, table: dict[str, str] | None = None,
+                  emit: dict[str, Any] | None = None, examples: list[str] | None = None
+                  ) -> dict[str, Any]:
+    """A registry rule whose match examples name the given entries."""
+    named = words if examples is None else examples
+    rule: dict[str, Any] = {
+        "id": rule_id, "description": f"Test entries of {rule_id}.", "words": words,
+        "examples": {"match": [{"text": f"{n} chủ trì thực hiện.", "expect": {"name": n}}
+                               for n in named],
+                     "no_match": ["không có cơ quan nào"]}}
+    if table:
+        rule["table"] = table
+    if emit:
+        rule["emit"] = emit
+    return rule
+
+
+def rule_dir(tmp_path: Path, *rules: dict[str, Any]) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    data = {"concern": "registry", "schema_version": 1, "rules": list(rules)}
+    (folder / "registry-test.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                               encoding="utf-8")
+    return folder
+
+
+def registry_messages(folder: Path) -> list[str]:
+    report = check_rules(folder, examples=False)
+    return [p.render() for p in report.problems if p.code.startswith(("registry", "no-example"))]
+
+
+def test_the_registry_is_built_once_per_rule_set(rules: RuleSet) -> None:
+    assert registry_of(rules) is registry_of(rules)
+
+
+def test_the_shipped_registry_is_valid() -> None:
+    report = check_rules(None, examples=False)
+    assert [p.render() for p in report.errors] == []
+
+
+def test_a_name_listed_twice_is_reported(tmp_path: Path) -> None:
+    folder = rule_dir(tmp_path, registry_rule("registry.test-one", ["Ban Thi đua Khen thưởng"]),
+                      registry_rule("registry.test-two", ["Ban Thi đua - Khen thưởng"]))
+    messages = registry_messages(folder)
+    assert any("registry.test-two: name 'Ban Thi đua - Khen thưởng' listed twice" in m
+               for m in messages), messages
+
+
+def test_an_abbreviation_mapped_to_two_names_is_reported(tmp_path: Path) -> None:
+    folder = rule_dir(
+        tmp_path,
+        registry_rule("registry.test-one", ["Ban Thi đua Khen thưởng"],
+                      table={"BTĐKT": "Ban Thi đua Khen thưởng"}),
+        registry_rule("registry.test-two", ["Ban Tôn giáo Khu vực"],
+                      table={"BTĐKT": "Ban Tôn giáo Khu vực"}))
+    messages = registry_messages(folder)
+    assert any("'BTĐKT' maps to two names: 'Ban Thi đua Khen thưởng' and 'Ban Tôn giáo Khu vực'"
+               in m for m in messages), messages
+
+
+def test_an_entry_without_an_example_is_reported(tmp_path: Path) -> None:
+    folder = rule_dir(tmp_path, registry_rule(
+        "registry.test-one", ["Ban Thi đua Khen thưởng", "Ban Tôn giáo Khu vực"],
+        examples=["Ban Thi đua Khen thưởng"]))
+    messages = registry_messages(folder)
+    assert len(messages) == 1
+    assert "entry 'Ban Tôn giáo Khu vực' has no match example naming it" in messages[0]
+
+
+def test_a_spelling_of_an_unknown_name_and_a_bad_emit_are_reported(tmp_path: Path) -> None:
+    folder = rule_dir(tmp_path, registry_rule(
+        "registry.test-one", ["Ban Thi đua Khen thưởng"], table={"BTĐ": "Ban Thi đua"},
+        emit={"level": "village", "colour": "blue"}))
+    messages = " | ".join(registry_messages(folder))
+    assert "'BTĐ' maps to 'Ban Thi đua', which no registry entry names" in messages
+    assert "emit.level: 'village' is not central, region, province, district, commune" in messages
+    assert "emit.colour: not a registry key" in messages
+
+
+def test_a_valid_user_registry_passes(tmp_path: Path) -> None:
+    folder = rule_dir(tmp_path, registry_rule("registry.test-one", ["Ban Thi đua Khen thưởng"],
+                                              emit={"kind": "ban", "level": "province"}))
+    report = check_rules(folder)
+    assert report.ok, [p.render() for p in report.errors]
+
+
+def test_name_key_ignores_case_tone_placement_separators_and_va() -> None:
+    assert name_key("Sở Văn hoá – Thể thao và Du lịch") == name_key("SỞ VĂN HÓA, THỂ THAO DU LỊCH")
+
+
+@st.composite
+def written_forms(draw: st.DrawFn, names: list[str]) -> tuple[str, str]:
+    """A registry name written with random case, line breaks and, before a capitalised word,
+    any separator; with its canonical name."""
+    name = draw(st.sampled_from(names))
+    words = [w for w in name.replace(",", " ").replace(" - ", " ").split() if w != "và"]
+    out = words[0]
+    for word in words[1:]:
+        out += draw(st.sampled_from(SEPARATORS if word[:1].isupper() else SPACES)) + word
+    if draw(st.booleans()):
+        out = out.upper()
+    return name, unify_chars(fold_tones(out))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_plain_name_is_found_however_it_is_written(data: st.DataObject,
+                                                         rules: RuleSet) -> None:
+    registry = registry_of(rules)
+    plain = sorted(n for n, e in registry.by_name.items() if not e.capital and not e.needs_level)
+    name, written = data.draw(written_forms(plain))
+    text = f"Giao {written} thực hiện."
+    assert [h.entry.name for h in registry.find(text, 0, len(text))] == [name], written
