@@ -149,6 +149,17 @@ def subjects(ctx: Context, found: list[Mention]) -> list[Span]:
     return out
 
 
+def cited_spans(ctx: Context, found: list[Mention] | None = None) -> list[Span]:
+    """Where the text speaks of other documents: the subjects of citations outside the
+    document's own title (a plan "thực hiện Nghị quyết ... giai đoạn 2016-2020" shares that
+    period) and the names of documents cited by name. Sorted by start."""
+    found = mentions(ctx) if found is None else found
+    title = (ctx.body_start, ctx.preamble_start)
+    spans = [s for s in subjects(ctx, found) if not title[0] <= s[0] < title[1]]
+    spans += [(m.start, m.end) for m in found if not m.number]
+    return sorted(spans)
+
+
 def _inside(spans: list[Span], starts: list[int], pos: int) -> bool:
     i = bisect_right(starts, pos) - 1
     return i >= 0 and spans[i][0] < pos < spans[i][1]
