@@ -79,9 +79,8 @@ def kind_of_number(number: str, rules: RuleSet) -> str | None:
     return None
 
 
-def _kind(hit: Hit, number: str | None, rules: RuleSet) -> str | None:
+def _kind(hit: Hit, number: str | None, rules: RuleSet, generic: frozenset[str]) -> str | None:
     written = hit.match.groupdict().get("kind")
-    generic = {fold_tones(w).casefold() for w in rules.words("reference.generic-kinds")}
     if written and fold_tones(" ".join(written.split())).casefold() not in generic:
         return _kind_word(written)
     return kind_of_number(number, rules) if number else None
@@ -178,10 +177,12 @@ def mentions(ctx: Context) -> list[Mention]:
 
 def _all_mentions(ctx: Context) -> list[Mention]:
     out: list[Mention] = []
+    generic = frozenset(fold_tones(w).casefold()
+                        for w in ctx.rules.words("reference.generic-kinds"))
     for hit in resolve_overlaps(_hits(ctx)):
         g = {k: v for k, v in hit.match.groupdict().items() if v}
         number = "".join(g["number"].split()) if "number" in g else None
-        kind = _kind(hit, number, ctx.rules) or DEFAULT_KIND
+        kind = _kind(hit, number, ctx.rules, generic) or DEFAULT_KIND
         issuer_end = hit.end if "issuer" in g else hit.match.end()
         issuer = ctx.text[hit.match.start("issuer"):issuer_end] if "issuer" in g else None
         text_end = hit.match.start("of") if "of" in g else hit.end
@@ -199,10 +200,11 @@ def _key(m: Mention) -> str:
     return f"{m.kind}|{' '.join((m.name or m.text).split())}".casefold()
 
 
-def extract(ctx: Context) -> list[Reference]:
-    """References anywhere in the text (header and preamble included), merged by identity."""
+def extract(ctx: Context, found: list[Mention] | None = None) -> list[Reference]:
+    """References anywhere in the text (header and preamble included), merged by identity;
+    `found` is `mentions(ctx)` when the caller has it already."""
     entries: dict[str, _Entry] = {}
-    for m in mentions(ctx):
+    for m in mentions(ctx) if found is None else found:
         key = _key(m)
         entry = entries.get(key)
         if entry is not None and m.date and entry.date and m.date[:4] != entry.date[:4]:
