@@ -97,10 +97,27 @@ def _figure_end(hit: Hit) -> int:
     return hit.end
 
 
-def _not_a_count(ctx: Context, hit: Hit, clause: Clause) -> bool:
+@dataclass
+class _Reader:
+    """What the targets of one document are read with."""
+
+    ctx: Context
+    horizons: Horizons
+    aims: Aims
+    not_unit: frozenset[str]
+    list_count: frozenset[str]
+
+    @classmethod
+    def of(cls, ctx: Context, frame: Frame) -> _Reader:
+        return cls(ctx, Horizons(ctx, frame.plan_year), Aims(ctx, frame.plan_year),
+                   _words_in(ctx.rules, "target.not-unit"),
+                   _words_in(ctx.rules, "target.list-count"))
+
+
+def _not_a_count(reader: _Reader, hit: Hit, clause: Clause) -> bool:
     """A year, a duration or age, a name or code, a count of the text's own items, a set
     already named."""
-    text, rules = ctx.text, ctx.rules
+    text, rules = reader.ctx.text, reader.ctx.rules
     g = hit.match.groupdict()
     if g.get("v") and 1900 <= parse_number(g["v"]) <= 2100 and "." not in g["v"]:
         return True
@@ -113,8 +130,7 @@ def _not_a_count(ctx: Context, hit: Hit, clause: Clause) -> bool:
     if nxt is not None:
         words = fold_tones(nxt.group(1)).casefold().split()
         heads = {" ".join(words[:n]) for n in range(1, len(words) + 1)}
-        if words[0] in _words_in(rules, "target.not-unit") or heads & _words_in(
-                rules, "target.list-count"):
+        if words[0] in reader.not_unit or heads & reader.list_count:
             return True
     lo = max(clause.start, hit.start - LOOK_BACK)
     if _search(rules, "target.list-intro", text, lo, hit.start) or _search(
@@ -135,8 +151,9 @@ def _after_a_name(text: str, clause: Clause, start: int) -> bool:
     return bool(opening) and opening[-1:] not in ",;:"
 
 
-def _excluded(ctx: Context, hit: Hit, clause: Clause) -> bool:
-    if hit.emit.get("metric") == "count" and _not_a_count(ctx, hit, clause):
+def _excluded(reader: _Reader, hit: Hit, clause: Clause) -> bool:
+    ctx = reader.ctx
+    if hit.emit.get("metric") == "count" and _not_a_count(reader, hit, clause):
         return True
     before = ctx.text[max(clause.start, hit.start - LOOK_BACK):hit.start].rstrip(" (")
     return _search(ctx.rules, "target.not-before", before)
@@ -228,21 +245,12 @@ def _metric(ctx: Context, hit: Hit, clause: Clause) -> Metric:
     return metric
 
 
-@dataclass
-class _Reader:
-    """What the targets of one document are read with."""
-
-    ctx: Context
-    horizons: Horizons
-    aims: Aims
-
-
 def build(reader: _Reader, hit: Hit, lo: int, hi: int, n: int,
           found: list[regex.Match[str]]) -> Target | None:
     """A Target from a candidate hit inside paragraph [lo, hi), or None if it is no target."""
     ctx = reader.ctx
     clause = _clause(ctx.text, hit.start, lo, hi)
-    if _excluded(ctx, hit, clause):
+    if _excluded(reader, hit, clause):
         return None
     s, e = _sentence(ctx.text, hit.start, lo, hi)
     if reader.aims.is_fact(hit.start, (s, e)):
@@ -279,7 +287,7 @@ def extract(ctx: Context, frame: Frame | None = None) -> list[Target]:
     """Targets of the body, paragraph by paragraph; `frame` gives the plan's year (read from
     the document when not given)."""
     frame = frame or read_frame(ctx)
-    reader = _Reader(ctx, Horizons(ctx, frame.plan_year), Aims(ctx, frame.plan_year))
+    reader = _Reader.of(ctx, frame)
     out: list[Target] = []
     candidates = [r for r in ctx.rules.of("targets") if "metric" in r.rule.emit]
     for para in ctx.body_paras():
