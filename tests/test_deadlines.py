@@ -41,6 +41,7 @@ def keys(deadlines: Sequence[Deadline]) -> list[tuple[object, ...]]:
     ("- Kiểm tra tại Sở Y tế từ ngày 23/3/2025, trong 02 ngày.", "2025-03-24"),
     ("1 | Kiểm tra tại Sở Y tế | 28/4/2025 | 03 ngày", "2025-04-30"),
     ("- Đưa phát thải ròng về 0 vào năm 2050.", "2050-12-31"),
+    ("- Đề nghị các sở gửi kết quả về Sở Nội vụ trước ngày 25/12.", "2025-12-25"),
 ])
 def test_dates_the_genre_writes(rules: RuleSet, line: str, date: str) -> None:
     assert keys(found(rules, line)) == [("by", date)]

@@ -19,6 +19,7 @@ from kttt_extract.model import Deadline, Span, Target
 from kttt_extract.textnorm import fold_tones
 
 LOOK_BACK = 80  # characters before a phrase read by the exclusion rules
+STANDING_REACH = 200  # characters back where a standing rule's cue still holds
 _CLAUSE_STOPS = ";.:\n"
 
 
@@ -112,6 +113,10 @@ def resolve(hit: Hit, ctx: Context, frame: Frame | None = None) -> list[dict[str
         return _next_year_day(base, groups, ctx, frame)
     days = (list(zip(m.captures("d"), m.captures("m"), strict=False))
             if "d" in groups and "m" in m.re.groupindex else [])
+    if days and hit.rule.id == "deadline.yearly-days" and not _every_year(hit, ctx, frame):
+        base = {"kind": "by", "recurrence": None}
+        return [{**base, "date": dates.iso_day(frame.plan_year or 0, int(mo), int(d))}
+                for d, mo in days]
     if base["recurrence"] == "yearly" and (days or "m" in groups):
         found = ([dates.yearly_day(int(mo), int(d)) for d, mo in days] if days
                  else [dates.yearly_month_end(int(groups["m"]))])
@@ -121,6 +126,18 @@ def resolve(hit: Hit, ctx: Context, frame: Frame | None = None) -> list[dict[str
     if base["kind"] == "by":
         return [{**base, "date": _by_date(groups, ctx.rules.table("deadline.units"))}]
     return [base]
+
+
+def _every_year(hit: Hit, ctx: Context, frame: Frame) -> bool:
+    """Whether days named without a year recur: "hằng năm" says so, and so does a standing
+    rule around them (deadline.standing-cue in the paragraph or just before it: a line broken
+    by the layout); else, with the plan's year known, they are days of that year."""
+    if hit.match.groupdict().get("every_year") or frame.plan_year is None:
+        return True
+    lo = min(ctx.text.rfind("\n", 0, hit.start) + 1, max(0, hit.start - STANDING_REACH))
+    hi = ctx.text.find("\n", hit.end)
+    cue = ctx.rules.get("deadline.standing-cue").regex
+    return bool(cue and cue.search(ctx.text, lo, len(ctx.text) if hi < 0 else hi))
 
 
 def _period(g: dict[str, str]) -> tuple[int, int | None]:
