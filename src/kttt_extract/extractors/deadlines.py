@@ -41,9 +41,8 @@ def extract(ctx: Context, targets: Sequence[Target] | None = None, *, frame: Fra
     `frame` (the date of issue and the plan's year) and `cited` (the subjects and names of
     cited documents, references.cited_spans) are read from the text when not given. A year, a
     month or a period inside them is the cited document's; a named day or a rhythm there is
-    still a deadline. A yearly or period phrase inside a
-    target's clause is a deadline too, so `targets` changes nothing here; it is accepted so
-    that callers may pass what they have."""
+    still a deadline. A yearly or period phrase inside a target's clause is a deadline too, so
+    `targets` changes nothing here; it is accepted so that callers may pass what they have."""
     del targets
     frame = frame or read_frame(ctx)
     other = sorted(cited) if cited is not None else references.cited_spans(ctx)
