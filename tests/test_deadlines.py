@@ -83,6 +83,17 @@ def test_phrases_that_are_no_deadline(rules: RuleSet, line: str) -> None:
     assert found(rules, line) == ()
 
 
+def test_a_list_of_rhythms_gives_each(rules: RuleSet) -> None:
+    got = found(rules, "- Định kỳ hằng tháng, quý, năm báo cáo UBND tỉnh.")
+    assert [(d.kind, d.recurrence) for d in got] == [
+        ("recurring", "monthly"), ("recurring", "quarterly"), ("recurring", "yearly")]
+
+
+def test_a_start_month_is_no_deadline(rules: RuleSet) -> None:
+    assert keys(found(rules, "- Thời gian thực hiện: từ tháng 01/2025 đến tháng 6/2025.")) == [
+        ("by", "2025-06-30")]
+
+
 def test_a_cited_documents_title_gives_no_deadline(rules: RuleSet) -> None:
     got = found(rules, "- Triển khai Quyết định số 7619/QĐ-BCA ngày 08/9/2025 của Bộ trưởng Bộ "
                        "Công an phê duyệt Chương trình phòng, chống ma túy đến năm 2030; báo cáo "

@@ -85,6 +85,7 @@ def test_a_year_before_the_plans_is_no_horizon(rules: RuleSet) -> None:
     "- Toàn tỉnh đã thành lập mới 10 hợp tác xã.",
     "- Năm 2023 có 29.378 hợp tác xã.",
     "- Doanh thu tăng 12% so với cùng kỳ.",
+    "- Cơ sở cai nghiện có công suất tiếp nhận là 288 người.",
 ])
 def test_facts_of_a_report_are_not_targets(rules: RuleSet, line: str) -> None:
     assert targets(rules, line) == ()

@@ -11,6 +11,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+import regex
+
 from kttt_extract.extractors import dates, references
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.spans import Hit, resolve_overlaps, trim
@@ -21,6 +23,7 @@ from kttt_extract.textnorm import fold_tones
 LOOK_BACK = 80  # characters before a phrase read by the exclusion rules
 STANDING_REACH = 200  # characters back where a standing rule's cue still holds
 _CLAUSE_STOPS = ";.:\n"
+_LIST_SEPARATOR = regex.compile(r"\s*(?:,|\bvà\b|\bhoặc\b|/)\s*")
 
 
 def find(ctx: Context, start: int | None = None, end: int | None = None) -> list[Hit]:
@@ -105,6 +108,11 @@ def resolve(hit: Hit, ctx: Context, frame: Frame | None = None) -> list[dict[str
     if "wd" in groups:
         day = ctx.rules.table("deadline.weekday-names").get(fold_tones(groups["wd"]).casefold())
         return [{**base, "day": day}]
+    if "plist" in groups:
+        words = ctx.rules.table("deadline.period-words")
+        named = [words.get(" ".join(fold_tones(w).casefold().split()))
+                 for w in _LIST_SEPARATOR.split(groups["plist"])]
+        return [{**base, "recurrence": r} for r in dict.fromkeys(named) if r]
     if "every" in groups:
         key = f"{int(groups['every'])} {fold_tones(groups['per']).casefold()}"
         return [{**base, "recurrence": ctx.rules.table("deadline.rhythms").get(key)}]
