@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 
@@ -77,3 +78,41 @@ def test_quarter_numbers(token: str, q: int) -> None:
 def test_quarter_number_raises_only_value_error(token: str) -> None:
     with contextlib.suppress(ValueError):
         dates.quarter_number(token)
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 12, 1)),
+       st.integers(min_value=1, max_value=400))
+def test_span_of_days_ends_on_its_last_day(start: dt.date, days: int) -> None:
+    end = dates.span_end(start.isoformat(), days, "D")
+    assert end is not None
+    assert (dt.date.fromisoformat(end) - start).days == days - 1
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 1, 1)),
+       st.integers(min_value=1, max_value=36))
+def test_span_of_months_ends_the_day_before_the_same_day(start: dt.date, months: int) -> None:
+    end = dt.date.fromisoformat(dates.span_end(start.isoformat(), months, "M") or "")
+    nxt = end + dt.timedelta(days=1)
+    assert (nxt.year * 12 + nxt.month) - (start.year * 12 + start.month) == months
+    assert nxt.day == min(start.day, calendar.monthrange(nxt.year, nxt.month)[1])
+
+
+@given(st.integers(min_value=1901, max_value=2199), st.integers(min_value=1, max_value=12))
+def test_month_before_ends_the_day_before_the_first(year: int, month: int) -> None:
+    end = dt.date.fromisoformat(dates.month_before_end(year, month))
+    assert end + dt.timedelta(days=1) == dt.date(year, month, 1)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2000, 12, 31)))
+def test_yearly_day_round_trip(day: dt.date) -> None:
+    assert dates.yearly_day(day.month, day.day) == day.strftime("--%m-%d")
+
+
+@pytest.mark.parametrize(("month", "day"), [(2, 30), (4, 31), (13, 1), (0, 5)])
+def test_yearly_day_rejects_impossible(month: int, day: int) -> None:
+    assert dates.yearly_day(month, day) is None
+
+
+@pytest.mark.parametrize(("month", "day"), [(1, "--01-31"), (2, "--02-28"), (6, "--06-30")])
+def test_yearly_month_end(month: int, day: str) -> None:
+    assert dates.yearly_month_end(month) == day

@@ -1,14 +1,29 @@
-"""Deadlines: phrases of time, resolved to ISO dates, recurrences and periods per the contract."""
+"""Deadlines: phrases of time, resolved to ISO dates, recurrences and periods per the contract.
+
+A phrase is not a deadline where it is the subject of a cited document (its title's period or
+horizon), the bound of a reporting period ("tính đến ngày ..."), a yearly plan or budget
+("kế hoạch ... hằng năm"), or a date before the day the document was issued (a report's past).
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
-from kttt_extract.extractors import dates
+import regex
+
+from kttt_extract.extractors import dates, references
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.spans import Hit, resolve_overlaps, trim
-from kttt_extract.model import Deadline, Target
+from kttt_extract.extractors.timeframe import Frame, read_frame
+from kttt_extract.model import Deadline, Span, Target
 from kttt_extract.textnorm import fold_tones
+
+LOOK_BACK = 80  # characters before a phrase read by the exclusion rules
+STANDING_REACH = 200  # characters back where a standing rule's cue still holds
+_CLAUSE_STOPS = ";.:\n"
+_LIST_SEPARATOR = regex.compile(r"\s*(?:,|\bvà\b|\bhoặc\b|/)\s*")
 
 
 def find(ctx: Context, start: int | None = None, end: int | None = None) -> list[Hit]:
@@ -22,67 +37,153 @@ def find(ctx: Context, start: int | None = None, end: int | None = None) -> list
     return resolve_overlaps(hits)
 
 
-def extract(ctx: Context, targets: list[Target] | None = None) -> list[Deadline]:
-    """Deadlines of the body, outside the title; a yearly phrase inside a target clause is the
-    target's recurrence, not a deadline."""
+def extract(ctx: Context, targets: Sequence[Target] | None = None, *, frame: Frame | None = None,
+            cited: Sequence[Span] | None = None) -> list[Deadline]:
+    """Deadlines of the body, its title included.
+
+    `frame` (the date of issue and the plan's year) and `cited` (the subjects and names of
+    cited documents, references.cited_spans) are read from the text when not given. A year, a
+    month or a period inside them is the cited document's; a named day or a rhythm there is
+    still a deadline. A yearly or period phrase inside a target's clause is a deadline too, so
+    `targets` changes nothing here; it is accepted so that callers may pass what they have."""
+    del targets
+    frame = frame or read_frame(ctx)
+    other = sorted(cited) if cited is not None else references.cited_spans(ctx)
+    starts = [s for s, _ in other]
     out: list[Deadline] = []
-    for hit in find(ctx, ctx.preamble_start):
-        if targets and _inside_target_clause(ctx.text, hit, targets):
+    for hit in find(ctx, ctx.body_start):
+        if _not_a_deadline(ctx, hit):
             continue
-        for fields in resolve(hit, ctx):
+        in_citation = _inside(other, starts, hit.start) and not hit.match.groupdict().get("d")
+        for fields in resolve(hit, ctx, frame):
+            if fields["kind"] in ("by", "period") and (in_citation or _is_past(fields, frame)):
+                continue
             start, end = trim(ctx.text, hit.start, hit.end)
             out.append(Deadline(id=f"d{len(out) + 1}", text=ctx.text[start:end], span=(start, end),
                                 section=ctx.section_id(start), rule=hit.rule.id, **fields))
     return out
 
 
-def _inside_target_clause(text: str, hit: Hit, targets: list[Target]) -> bool:
-    """A yearly rate or a period inside a target's clause belongs to the target."""
-    yearly = hit.emit.get("recurrence") == "yearly" and not hit.match.groupdict().get("d")
-    period = hit.emit.get("kind") == "period" and bool(hit.match.groupdict().get("y2"))
-    if not (yearly or period):
+def _inside(spans: Sequence[Span], starts: Sequence[int], pos: int) -> bool:
+    """Whether `pos` lies in one of the sorted, disjoint spans."""
+    i = bisect_right(starts, pos) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Start of the clause holding `pos`, looking back at most LOOK_BACK characters."""
+    lo = max(0, pos - LOOK_BACK)
+    return max([text.rfind(c, lo, pos) for c in _CLAUSE_STOPS] + [lo - 1]) + 1
+
+
+def _not_a_deadline(ctx: Context, hit: Hit) -> bool:
+    """The bound of a reporting period, or "hằng năm" naming a yearly plan or budget."""
+    lo = _clause_start(ctx.text, hit.start)
+    bound = ctx.rules.get("deadline.report-bound").regex
+    if bound is not None and bound.search(ctx.text, lo, hit.start):
+        return True
+    if hit.rule.id != "deadline.yearly":
         return False
-    lo = max(text.rfind(c, 0, hit.start) for c in ";.\n") + 1
-    hi = min((i for i in (text.find(c, hit.end) for c in ";.\n") if i >= 0), default=len(text))
-    inside = [t for t in targets if lo <= t.span[0] < hi]
-    if yearly:
-        return any(t.recurrence == "yearly" for t in inside)
-    return any(t.period is not None for t in inside)
+    names = ctx.rules.get("deadline.yearly-names").regex
+    return bool(names and names.search(ctx.text, lo, hit.start))
 
 
-def resolve(hit: Hit, ctx: Context) -> list[dict[str, Any]]:
+def _is_past(fields: dict[str, Any], frame: Frame) -> bool:
+    if fields["kind"] == "by":
+        return frame.is_past(fields.get("date"))
+    period = fields.get("period") or (None, None)
+    return period[1] is not None and frame.is_past(str(period[1]))
+
+
+def resolve(hit: Hit, ctx: Context, frame: Frame | None = None) -> list[dict[str, Any]]:
     """Contract fields of one hit; several when the phrase names several days."""
+    frame = frame or Frame()
     m, emit = hit.match, hit.emit
     base: dict[str, Any] = {"kind": emit["kind"], "recurrence": emit.get("recurrence")}
     groups = {k: v for k, v in m.groupdict().items() if v}
     if "n" in groups:
         return [{**base, **_relative(groups, ctx)}]
     if "y1" in groups:
-        y2 = dates.full_year(groups["y2"]) if "y2" in groups else None
-        if y2 is not None and y2 < 100:
-            y2 += int(groups["y1"]) // 100 * 100
-        return [{**base, "period": (int(groups["y1"]), y2)}]
+        return [{**base, "period": _period(groups)}]
     if "wd" in groups:
         day = ctx.rules.table("deadline.weekday-names").get(fold_tones(groups["wd"]).casefold())
         return [{**base, "day": day}]
-    names = m.re.groupindex
+    if "plist" in groups:
+        words = ctx.rules.table("deadline.period-words")
+        named = [words.get(" ".join(fold_tones(w).casefold().split()))
+                 for w in _LIST_SEPARATOR.split(groups["plist"])]
+        return [{**base, "recurrence": r} for r in dict.fromkeys(named) if r]
+    if "every" in groups:
+        key = f"{int(groups['every'])} {fold_tones(groups['per']).casefold()}"
+        return [{**base, "recurrence": ctx.rules.table("deadline.rhythms").get(key)}]
+    if "rel" in groups:
+        return _next_year_day(base, groups, ctx, frame)
     days = (list(zip(m.captures("d"), m.captures("m"), strict=False))
-            if "d" in groups and "m" in names else [])
-    if base["recurrence"] == "yearly" and days:
-        return [{**base, "day": f"--{int(mo):02d}-{int(d):02d}"} for d, mo in days]
+            if "d" in groups and "m" in m.re.groupindex else [])
+    if days and hit.rule.id == "deadline.yearly-days" and not _every_year(hit, ctx, frame):
+        base = {"kind": "by", "recurrence": None}
+        return [{**base, "date": dates.iso_day(frame.plan_year or 0, int(mo), int(d))}
+                for d, mo in days]
+    if base["recurrence"] == "yearly" and (days or "m" in groups):
+        found = ([dates.yearly_day(int(mo), int(d)) for d, mo in days] if days
+                 else [dates.yearly_month_end(int(groups["m"]))])
+        return [{**base, "day": day} for day in found if day]
     if base["recurrence"] == "monthly" and "d" in groups:
-        return [{**base, "day": f"---{int(groups['d']):02d}"}]
+        return [{**base, "day": f"---{int(groups['d']):02d}"}] if int(groups["d"]) <= 31 else []
     if base["kind"] == "by":
-        return [{**base, "date": _by_date(groups)}]
+        return [{**base, "date": _by_date(groups, ctx.rules.table("deadline.units"))}]
     return [base]
 
 
-def _by_date(g: dict[str, str]) -> str | None:
+def _every_year(hit: Hit, ctx: Context, frame: Frame) -> bool:
+    """Whether days named without a year recur: "hằng năm" says so, and so does a standing
+    rule around them (deadline.standing-cue in the paragraph or just before it: a line broken
+    by the layout); else, with the plan's year known, they are days of that year."""
+    if hit.match.groupdict().get("every_year") or frame.plan_year is None:
+        return True
+    lo = min(ctx.text.rfind("\n", 0, hit.start) + 1, max(0, hit.start - STANDING_REACH))
+    hi = ctx.text.find("\n", hit.end)
+    cue = ctx.rules.get("deadline.standing-cue").regex
+    return bool(cue and cue.search(ctx.text, lo, len(ctx.text) if hi < 0 else hi))
+
+
+def _period(g: dict[str, str]) -> tuple[int, int | None]:
+    y1 = int(g["y1"])
+    y2 = dates.full_year(g["y2"]) if "y2" in g else None
+    if y2 is not None and y2 < 100:
+        y2 += y1 // 100 * 100
+    return y1, y2
+
+
+def _next_year_day(base: dict[str, Any], g: dict[str, str], ctx: Context,
+                   frame: Frame) -> list[dict[str, Any]]:
+    """"trước ngày 31/01 năm liền kề": that day of the year after the plan's; a day of every
+    year when the plan's year is unknown."""
+    month, day = int(g["m"]), int(g["d"])
+    offset = ctx.rules.table("deadline.relative-years").get(
+        " ".join(fold_tones(g["rel"]).casefold().split()))
+    if frame.plan_year is None or offset is None:
+        return [{"kind": "recurring", "recurrence": "yearly", "day": d}
+                for d in [dates.yearly_day(month, day)] if d]
+    return [{**base, "date": dates.iso_day(frame.plan_year + int(offset), month, day)}]
+
+
+def _by_date(g: dict[str, str], units: dict[str, str]) -> str | None:
     if "y" not in g:
         return None
     year = dates.full_year(g["y"])
+    if "dur" in g:
+        start = dates.iso_day(year, int(g["m"]), int(g["d"]))
+        letter = units.get(fold_tones(g["dunit"]).casefold(), "D")
+        return dates.span_end(start, int(g["dur"]), letter) if start else None
     if "d" in g and "m" in g:
         return dates.iso_day(year, int(g["m"]), int(g["d"]))
+    if "m" in g:
+        month = int(g["m"])
+        if not 1 <= month <= 12:
+            return None
+        return dates.month_before_end(year, month) if "prior" in g else \
+            dates.month_end(year, month).isoformat()
     if "q" in g:
         return dates.quarter_end(year, dates.quarter_number(g["q"])).isoformat()
     if "first_half" in g or "second_half" in g:

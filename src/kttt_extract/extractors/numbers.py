@@ -38,8 +38,9 @@ def format_number(value: float) -> str:
 
 
 def scale(value: float, word: str | None, table: dict[str, str]) -> float:
-    """Apply a multiplier word (`2 triệu` -> 2000000) from the rule table."""
-    if not word:
-        return value
-    factor = table.get(word.casefold())
-    return value * float(factor) if factor else value
+    """Apply multiplier words (`2 triệu` -> 2000000, `47 nghìn tỷ` -> 47e12) from the table."""
+    for part in (word or "").casefold().split():
+        factor = table.get(part)
+        if factor:
+            value *= float(factor)
+    return value

@@ -24,11 +24,21 @@ class Hit:
 
 
 def resolve_overlaps(hits: Iterable[Hit]) -> list[Hit]:
-    """Keep a set of non-overlapping hits, preferring priority, then length; in text order."""
+    """Keep a set of non-overlapping hits, preferring priority, then length; in text order.
+
+    The characters already taken are marked in a byte map over the stretch the hits cover, so
+    each hit costs its own length: linear in the text, whatever the number of hits kept.
+    """
     ranked = sorted(hits, key=lambda h: (-h.rule.rule.priority, -(h.end - h.start), h.start))
+    if not ranked:
+        return []
+    base = min(h.start for h in ranked)
+    taken = bytearray(max(h.end for h in ranked) - base)
     kept: list[Hit] = []
     for hit in ranked:
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+        lo, hi = hit.start - base, hit.end - base
+        if hi > lo and taken.find(1, lo, hi) < 0:  # an empty match is no hit
+            taken[lo:hi] = b"\x01" * (hi - lo)
             kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
 

@@ -22,6 +22,7 @@ from kttt_extract.ruleset import RuleSet
 from kttt_extract.textnorm import fold_tones
 
 RULE = "target.table"
+MAX_HEADER_WORDS = 8
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _PERIOD = regex.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-/]\s*((?:19|20)\d\d)(?!\d)")
 _SYMBOLS: dict[str, Comparator] = {"≥": "gte", ">=": "gte", ">": "gt", "≤": "lte", "<=": "lte",
@@ -140,6 +141,8 @@ def header(ctx: Context, row: list[Cell], words: CellWords) -> Header:
     """The column roles a row announces (empty when it is no header row)."""
     found = Header()
     for i, cell in enumerate(row):
+        if len(cell.text.split()) > MAX_HEADER_WORDS:
+            continue  # a header cell is a label, not a sentence
         if _YEAR.search(cell.text) and parse_cell(cell.text, words) is None:
             year = _year_of(ctx, cell)
             if year is not None:
@@ -260,15 +263,19 @@ def _table_targets(ctx: Context, words: CellWords, table: list[Para]) -> list[Ta
     out: list[Target] = []
     head: Header | None = None
     previous: str | None = None
+    after_header = False
     for para in table:
         row = cells(ctx.text, para)
         found = header(ctx, row, words)
         if _is_header(found) and (head is None or not head.years or found.years):
             head, previous = found, None  # once years are known, only a row with years is
-            continue  # a new header: an indicator may say "chỉ tiêu" or "tiêu chí" too
-        if head is not None and not head.years and found.years:
-            head.years = found.years  # the years in a second header row
+            after_header = True  # a new header: an indicator may say "chỉ tiêu" or "tiêu chí"
             continue
+        if head is not None and not head.years and found.years and after_header:
+            head.years = found.years  # the years in a second header row, right below
+            after_header = False
+            continue
+        after_header = False
         if head is None or not head.years:
             continue
         indicator = _indicator(row, head, previous)

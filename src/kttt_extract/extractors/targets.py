@@ -1,4 +1,10 @@
-"""Targets: every figure that is aimed at, with its indicator, unit, comparator and horizon."""
+"""Targets: every figure that is aimed at, with its indicator, unit, comparator and horizon.
+
+A figure is no target where it is a year, a label or a name (Điều 54, Phường 2, Km186+819), a
+duration or an age, a count of the text's own items (13 chỉ tiêu, gồm 04 sản phẩm), a set the
+text already named (02 dự án nêu trên), or a fact of a report (aims.py). Its year comes from
+the horizons around it (horizons.py).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,24 @@ from typing import Any
 
 import regex
 
+from kttt_extract.extractors.aims import Aims
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.horizons import Horizons
 from kttt_extract.extractors.numbers import parse_number, scale
 from kttt_extract.extractors.spans import Hit, resolve_overlaps
+from kttt_extract.extractors.timeframe import Frame, read_frame
 from kttt_extract.model import Comparator, Metric, Target
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.textnorm import fold_tones
 
 _SENTENCE_END = regex.compile(r"\.(?=\s+\p{Lu})|\n")
 _CLAUSE_END = regex.compile(r"[;.:](?=\s|$)|\n")
-_INDICATOR_END = regex.compile(r"[,;.:()\n]|\s[-–]\s")
+_INDICATOR_END = regex.compile(r"[,;.:()/\n]|\s[-–]\s")
+_NAME_WORD = regex.compile(r"(\p{Lu}\p{Ll}+)\s*$")  # a capitalised word just before a figure
+_NEXT_WORDS = regex.compile(r"\s*([\p{L}]+(?:\s+[\p{L}]+){0,2})")
 MAX_INDICATOR_WORDS = 14
+LOOK_BACK = 60
+LOOK_AHEAD = 40
 
 
 @dataclass(frozen=True)
@@ -25,34 +39,27 @@ class Clause:
     end: int
 
 
+def _last_end(pattern: regex.Pattern[str], text: str, lo: int, pos: int) -> int:
+    """End of the last match of `pattern` in text[lo:pos], or `lo`; scans back from `pos`."""
+    step = 80
+    hi = pos
+    while hi > lo:
+        a = max(lo, hi - step)
+        found = [m.end() for m in pattern.finditer(text, a, pos)]
+        if found:
+            return found[-1]
+        hi, step = a, step * 2
+    return lo
+
+
 def _clause(text: str, pos: int, lo: int, hi: int) -> Clause:
-    starts = [m.end() for m in _CLAUSE_END.finditer(text, lo, pos)]
     m = _CLAUSE_END.search(text, pos, hi)
-    return Clause(starts[-1] if starts else lo, m.start() if m else hi)
+    return Clause(_last_end(_CLAUSE_END, text, lo, pos), m.start() if m else hi)
 
 
 def _sentence(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
-    starts = [m.end() for m in _SENTENCE_END.finditer(text, lo, pos)]
     m = _SENTENCE_END.search(text, pos, hi)
-    return (starts[-1] if starts else lo), (m.start() if m else hi)
-
-
-def _excluded(ctx: Context, hit: Hit, clause: Clause) -> bool:
-    text = ctx.text
-    before = text[max(clause.start, hit.start - 60):hit.start]
-    text[hit.end:hit.end + 30]
-    rules = ctx.rules
-    if hit.emit.get("metric") == "count":
-        value = parse_number(hit.match.group("v"))
-        if 1900 <= value <= 2100 and "." not in hit.match.group("v"):
-            return True
-        if _matches(rules, "target.not-after", text[hit.match.end("v2") if hit.match.group("v2")
-                                                         else hit.match.end("v"):][:20]):
-            return True
-    if _search(rules, "target.not-before", before.rstrip(" (")):
-        return True
-    past = text[clause.start:hit.start]
-    return _search(rules, "target.past-report", past) and not _search(rules, "target.aimed", past)
+    return _last_end(_SENTENCE_END, text, lo, pos), (m.start() if m else hi)
 
 
 def _rx(rules: RuleSet, rule_id: str) -> regex.Pattern[str]:
@@ -63,21 +70,100 @@ def _rx(rules: RuleSet, rule_id: str) -> regex.Pattern[str]:
     return pattern
 
 
-def _matches(rules: RuleSet, rule_id: str, text: str) -> bool:
+def _search(rules: RuleSet, rule_id: str, text: str, pos: int = 0,
+            endpos: int | None = None) -> bool:
+    """Search a short window (the rules are linted for speed; a timeout would cost more than
+    the search here)."""
     pattern = rules.get(rule_id).regex
-    return bool(pattern and pattern.match(text, timeout=1.0))
+    end = len(text) if endpos is None else endpos
+    return bool(pattern and pattern.search(text, pos, end))
 
 
-def _search(rules: RuleSet, rule_id: str, text: str) -> bool:
+def _match(rules: RuleSet, rule_id: str, text: str, pos: int, endpos: int) -> bool:
     pattern = rules.get(rule_id).regex
-    return bool(pattern and pattern.search(text, timeout=1.0))
+    return bool(pattern and pattern.match(text, pos, endpos))
+
+
+def _words_in(rules: RuleSet, rule_id: str) -> frozenset[str]:
+    return frozenset(fold_tones(w).casefold() for w in rules.words(rule_id))
+
+
+def _figure_end(hit: Hit) -> int:
+    """Where the digits (and any multiplier) of a count end, before its noun."""
+    m = hit.match
+    for group in ("mult", "of", "v2", "v"):
+        if group in m.re.groupindex and m.group(group):
+            return m.end(group)
+    return hit.end
+
+
+@dataclass
+class _Reader:
+    """What the targets of one document are read with."""
+
+    ctx: Context
+    horizons: Horizons
+    aims: Aims
+    not_unit: frozenset[str]
+    list_count: frozenset[str]
+
+    @classmethod
+    def of(cls, ctx: Context, frame: Frame) -> _Reader:
+        return cls(ctx, Horizons(ctx, frame.plan_year), Aims(ctx, frame.plan_year),
+                   _words_in(ctx.rules, "target.not-unit"),
+                   _words_in(ctx.rules, "target.list-count"))
+
+
+def _not_a_count(reader: _Reader, hit: Hit, clause: Clause) -> bool:
+    """A year, a duration or age, a name or code, a count of the text's own items, a set
+    already named."""
+    text, rules = reader.ctx.text, reader.ctx.rules
+    g = hit.match.groupdict()
+    if g.get("v") and 1900 <= parse_number(g["v"]) <= 2100 and "." not in g["v"]:
+        return True
+    if g.get("of") and int(g["of"]) < parse_number(g["v"]):
+        return True  # "30/11" is a day, not 30 of 11
+    end = _figure_end(hit)
+    if _match(rules, "target.not-after", text, end, min(end + 20, clause.end)):
+        return True
+    nxt = _NEXT_WORDS.match(text, end, clause.end)
+    if nxt is not None:
+        words = fold_tones(nxt.group(1)).casefold().split()
+        heads = {" ".join(words[:n]) for n in range(1, len(words) + 1)}
+        if words[0] in reader.not_unit or heads & reader.list_count:
+            return True
+    lo = max(clause.start, hit.start - LOOK_BACK)
+    if _search(rules, "target.list-intro", text, lo, hit.start) or _search(
+            rules, "target.possessed", text, lo, hit.start):
+        return True
+    if _match(rules, "target.definite", text, end, min(end + LOOK_AHEAD, clause.end)):
+        return True
+    return _after_a_name(text, clause, hit.start)
+
+
+def _after_a_name(text: str, clause: Clause, start: int) -> bool:
+    """A figure right after a capitalised word inside a clause is part of a name ("xã Bảo
+    Lâm 2", "Phường 2 Bảo Lộc"), unless that word opens the clause."""
+    m = _NAME_WORD.search(text, max(clause.start, start - 30), start)
+    if m is None:
+        return False
+    opening = text[clause.start:m.start()].strip(" -+•*\t")
+    return bool(opening) and opening[-1:] not in ",;:"
+
+
+def _excluded(reader: _Reader, hit: Hit, clause: Clause) -> bool:
+    ctx = reader.ctx
+    if hit.emit.get("metric") == "count" and _not_a_count(reader, hit, clause):
+        return True
+    before = ctx.text[max(clause.start, hit.start - LOOK_BACK):hit.start].rstrip(" (")
+    return _search(ctx.rules, "target.not-before", before)
 
 
 def _comparator(ctx: Context, hit: Hit, clause: Clause) -> Comparator:
     if hit.match.groupdict().get("v2"):
         return "range"
     table = ctx.rules.table("target.comparators")
-    after = ctx.text[hit.end:min(hit.end + 40, clause.end)].casefold()
+    after = ctx.text[hit.end:min(hit.end + LOOK_AHEAD, clause.end)].casefold()
     for word, value in ctx.rules.table("target.comparators-after").items():
         if word in after[:25]:
             return value  # type: ignore[return-value]
@@ -94,7 +180,7 @@ def _words_after(ctx: Context, start: int, end: int) -> str:
     m = _INDICATOR_END.search(ctx.text, start, end)
     stretch = ctx.text[start:m.start() if m else end]
     if stop is not None:
-        s = stop.search(stretch, 1, timeout=1.0) if len(stretch) > 1 else None
+        s = stop.search(stretch, 1) if len(stretch) > 1 else None
         if s is not None:
             stretch = stretch[: s.start()]
     words = stretch.split()[:MAX_INDICATOR_WORDS]
@@ -102,7 +188,8 @@ def _words_after(ctx: Context, start: int, end: int) -> str:
 
 
 def _words_before(ctx: Context, clause: Clause, start: int) -> str:
-    stretch = " ".join(ctx.text[clause.start:start].split()[-MAX_INDICATOR_WORDS:])
+    lo = max(clause.start, start - 200)
+    stretch = " ".join(ctx.text[lo:start].split()[-MAX_INDICATOR_WORDS:])
     trim = ctx.rules.get("target.indicator-trim").regex
     if trim is not None:
         for _ in range(2):
@@ -111,10 +198,10 @@ def _words_before(ctx: Context, clause: Clause, start: int) -> str:
 
 
 def _indicator(ctx: Context, hit: Hit, clause: Clause) -> str | None:
-    after = ctx.text[hit.end:clause.end]
+    after = ctx.text[hit.end:min(clause.end, hit.end + 200)]
     if hit.emit.get("metric") == "count" or (
             after[:1] == " " and after[1:2].isalpha()
-            and not _matches(ctx.rules, "target.indicator-stop", after.lstrip())):
+            and not _match(ctx.rules, "target.indicator-stop", after, 1, len(after))):
         words = _words_after(ctx, hit.end, clause.end)
         if words:
             return words
@@ -135,33 +222,6 @@ def _unit(ctx: Context, metric: str, indicator: str | None) -> tuple[str | None,
     return indicator.split()[0], "count"
 
 
-def _horizon(ctx: Context, hit: Hit, lo: int, hi: int) -> tuple[int | None, tuple[int, int] | None]:
-    text = ctx.text
-    s, e = _sentence(text, hit.start, lo, hi)
-    horizon = _rx(ctx.rules, "target.horizon")
-    period_m = _rx(ctx.rules, "target.period").search(text, s, e)
-    period = None
-    if period_m:
-        y2 = int(period_m.group("y2"))
-        period = (int(period_m.group("y1")), y2 + 2000 if y2 < 100 else y2)
-    baseline_spans = [m.span() for m in _rx(ctx.rules, "target.baseline").finditer(text, s, e)]
-    years = [m for m in horizon.finditer(text, lo, e)
-             if not any(a <= m.start("y") < b for a, b in baseline_spans)
-             and not (period_m and period_m.start() <= m.start() < period_m.end())]
-    in_sentence = [m for m in years if m.start() >= s]
-    before = [m for m in in_sentence if m.start() < hit.start]
-    pick = before[-1] if before else (in_sentence[0] if in_sentence else None)
-    if pick is None and years:
-        pick = years[-1]
-    if pick is not None:
-        return int(pick.group("y")), period
-    for section in ctx.index.chain(hit.start):
-        m = horizon.search(section.heading)
-        if m:
-            return int(m.group("y")), period
-    return None, period
-
-
 def _value(ctx: Context, hit: Hit) -> tuple[float, float | None]:
     g = hit.match.groupdict()
     table = ctx.rules.table("number.multipliers")
@@ -178,17 +238,22 @@ def _metric(ctx: Context, hit: Hit, clause: Clause) -> Metric:
         return metric
     if hit.match.groupdict().get("rate"):
         return "growth_rate"
-    before = ctx.text[clause.start:hit.start]
-    if _search(ctx.rules, "target.yearly", before) and _search(ctx.rules, "target.growth-cue",
-                                                                before):
+    lo = max(clause.start, hit.start - 200)
+    if _search(ctx.rules, "target.yearly", ctx.text, lo, hit.start) and _search(
+            ctx.rules, "target.growth-cue", ctx.text, lo, hit.start):
         return "growth_rate"
     return metric
 
 
-def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
+def build(reader: _Reader, hit: Hit, lo: int, hi: int, n: int,
+          found: list[regex.Match[str]]) -> Target | None:
     """A Target from a candidate hit inside paragraph [lo, hi), or None if it is no target."""
+    ctx = reader.ctx
     clause = _clause(ctx.text, hit.start, lo, hi)
-    if _excluded(ctx, hit, clause):
+    if _excluded(reader, hit, clause):
+        return None
+    s, e = _sentence(ctx.text, hit.start, lo, hi)
+    if reader.aims.is_fact(hit.start, (s, e)):
         return None
     metric = _metric(ctx, hit, clause)
     indicator = _indicator(ctx, hit, clause)
@@ -196,8 +261,11 @@ def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
     if metric == "count" and unit is None:
         return None
     value, value_max = _value(ctx, hit)
-    year, period = _horizon(ctx, hit, lo, hi)
-    s, e = _sentence(ctx.text, hit.start, lo, hi)
+    period_m = _rx(ctx.rules, "target.period").search(ctx.text, s, e)
+    period = None
+    if period_m:
+        y2 = int(period_m.group("y2"))
+        period = (int(period_m.group("y1")), y2 + 2000 if y2 < 100 else y2)
     baseline = _rx(ctx.rules, "target.baseline").search(ctx.text, s, e)
     clause_text = ctx.text[clause.start:clause.end]
     fields: dict[str, Any] = {
@@ -208,23 +276,27 @@ def build(ctx: Context, hit: Hit, lo: int, hi: int, n: int) -> Target | None:
         id=f"t{n}", text=clause_text.strip(), span=(hit.start, hit.end),
         section=ctx.section_id(hit.start), rule=hit.rule.id, indicator=indicator,
         value=value, value_max=value_max, comparator=_comparator(ctx, hit, clause),
-        year=year, period=period,
+        year=reader.horizons.year(hit.start, hit.end, lo, hi, found), period=period,
         recurrence=("yearly" if metric == "growth_rate"
                     or _search(ctx.rules, "target.yearly", clause_text) else None),
         baseline_year=int(baseline.group("y")) if baseline else None, **fields,
     )
 
 
-def extract(ctx: Context) -> list[Target]:
-    """Targets of the body, paragraph by paragraph."""
+def extract(ctx: Context, frame: Frame | None = None) -> list[Target]:
+    """Targets of the body, paragraph by paragraph; `frame` gives the plan's year (read from
+    the document when not given)."""
+    frame = frame or read_frame(ctx)
+    reader = _Reader.of(ctx, frame)
     out: list[Target] = []
     candidates = [r for r in ctx.rules.of("targets") if "metric" in r.rule.emit]
     for para in ctx.body_paras():
         lo, hi = para.span
-        hits = [Hit(m.start(), m.end(), rule, m) for rule in candidates
-                for m in ctx.finditer(rule, lo, hi)]
-        for hit in resolve_overlaps(hits):
-            target = build(ctx, hit, lo, hi, len(out) + 1)
+        hits = resolve_overlaps([Hit(m.start(), m.end(), rule, m) for rule in candidates
+                                 for m in ctx.finditer(rule, lo, hi)])
+        found = reader.horizons.enter(lo, hi, hits[0].start if hits else None)
+        for hit in hits:
+            target = build(reader, hit, lo, hi, len(out) + 1, found)
             if target is not None:
                 out.append(target)
     return out
