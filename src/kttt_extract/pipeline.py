@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.timeframe import read_frame
 from kttt_extract.link import link_tasks
 from kttt_extract.link.cells import when_cell_deadlines
 from kttt_extract.loaders import LoadOptions, load, load_bytes
@@ -47,10 +48,12 @@ def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) ->
     norm = normal_text(loaded, rules)
     view = build_view(norm, rules)
     ctx = Context.build(view, rules)
-    refs = references.extract(ctx)
-    doc = metadata.extract(ctx, refs, loaded.signatures)
-    found_targets = tables.merge(targets.extract(ctx), tables.extract(ctx))
-    found_deadlines = when_cell_deadlines(ctx, deadlines.extract(ctx, found_targets))
+    cited = references.mentions(ctx)
+    doc = metadata.extract(ctx, references.extract(ctx, cited), loaded.signatures)
+    frame = read_frame(ctx, doc.date)
+    found_targets = tables.merge(targets.extract(ctx, frame), tables.extract(ctx))
+    found_deadlines = when_cell_deadlines(ctx, deadlines.extract(
+        ctx, frame=frame, cited=references.cited_spans(ctx, cited)))
     found_agencies = agencies.extract(ctx)
     tasks, found_agencies = link_tasks(ctx, found_targets, found_deadlines, found_agencies)
     pages = Pages(norm)
