@@ -36,6 +36,8 @@ class Spoil:
 
     dpi: int = 200
     stamp: bool = True
+    seal: bool = False  # a round red seal over the lower right (the signature's place)
+    ink: tuple[int, int, int] | None = None  # colour of the stamp (red by default)
     skew: float = 0.0
     noise: float = 0.0  # share of pixels turned into dark specks
     blur: float = 0.0  # Gaussian radius in pixels
@@ -67,8 +69,27 @@ def text_pdf(pages: Sequence[Sequence[str]], size: float = 13.0, compress: bool 
     return bytes(doc.output())
 
 
-def _stamp(image: object, rng: random.Random) -> None:
-    """Draw a red incoming-document stamp over the right part of the header."""
+def _seal(image: object, rng: random.Random) -> None:
+    """Draw a round red seal with a ring of text over the lower right of the page."""
+    from PIL import ImageDraw, ImageFont
+
+    fonts = font_files()
+    assert fonts is not None
+    width, height = image.size  # type: ignore[attr-defined]
+    unit = width / 100
+    draw = ImageDraw.Draw(image)  # type: ignore[arg-type]
+    red = (200 + rng.randrange(40), 20 + rng.randrange(40), 30 + rng.randrange(40))
+    cx, cy, r = int(unit * 68), int(height - unit * 30), int(unit * 13)
+    for k in (0, int(unit * 2.5)):
+        draw.ellipse((cx - r + k, cy - r + k, cx + r - k, cy + r - k), outline=red,
+                     width=max(2, int(unit / 3)))
+    font = ImageFont.truetype(str(fonts[1]), int(unit * 2.4))
+    draw.text((cx - unit * 8, cy - unit * 1.5), "ỦY BAN NHÂN DÂN", font=font, fill=red)
+    draw.regular_polygon((cx, cy + unit * 5, unit * 2), 5, fill=red)
+
+
+def _stamp(image: object, rng: random.Random, ink: tuple[int, int, int] | None) -> None:
+    """Draw an incoming-document stamp (red unless `ink` says) over the header's right part."""
     from PIL import ImageDraw, ImageFont
 
     fonts = font_files()
@@ -76,7 +97,7 @@ def _stamp(image: object, rng: random.Random) -> None:
     width = image.width  # type: ignore[attr-defined]
     unit = width / 100
     draw = ImageDraw.Draw(image)  # type: ignore[arg-type]
-    red = (205 + rng.randrange(30), 30 + rng.randrange(30), 40 + rng.randrange(30))
+    red = ink or (205 + rng.randrange(30), 30 + rng.randrange(30), 40 + rng.randrange(30))
     left, top = int(unit * 52), int(unit * 2)
     box = (left, top, left + int(unit * 40), top + int(unit * 17))
     draw.rectangle(box, outline=red, width=max(3, int(unit / 3)))
@@ -90,11 +111,14 @@ def _stamp(image: object, rng: random.Random) -> None:
 
 
 def _spoil(image: object, spoil: Spoil, rng: random.Random) -> object:
-    from PIL import Image, ImageFilter
+    from PIL import Image, ImageChops, ImageFilter
 
+    ink = Image.new("RGB", image.size, (255, 255, 255))  # type: ignore[attr-defined]
     if spoil.stamp:
-        _stamp(image, rng)
-    out = image
+        _stamp(ink, rng, spoil.ink)
+    if spoil.seal:
+        _seal(ink, rng)
+    out = ImageChops.multiply(image, ink)  # ink over print darkens it, as on paper
     if spoil.skew:
         out = out.rotate(spoil.skew, resample=Image.Resampling.BICUBIC,  # type: ignore[attr-defined]
                          expand=False, fillcolor=(255, 255, 255))
@@ -110,14 +134,20 @@ def _spoil(image: object, spoil: Spoil, rng: random.Random) -> object:
     return out
 
 
-def scan_pdf(pdf: bytes, spoil: Spoil = Spoil(), pages: Sequence[int] | None = None) -> bytes:
-    """An image-only PDF of the (0-based) `pages` of `pdf` (all by default), each spoiled."""
+def scan_pdf(pdf: bytes, spoil: Spoil = Spoil(), pages: Sequence[int] | None = None,
+             overlay: str | None = None) -> bytes:
+    """An image-only PDF of the (0-based) `pages` of `pdf` (all by default), each spoiled;
+    `overlay` is a line of real text put over each image (an e-signature's `Ký bởi: ...`)."""
     import fpdf
     import pypdfium2 as pdfium
 
     rng = random.Random(spoil.seed)
     source = pdfium.PdfDocument(pdf)
     out = fpdf.FPDF(unit="pt")
+    out.set_auto_page_break(False)
+    fonts = font_files()
+    assert fonts is not None
+    out.add_font("serif", "", str(fonts[0]))
     try:
         for index in pages if pages is not None else range(len(source)):
             page = source[index]
@@ -129,6 +159,10 @@ def scan_pdf(pdf: bytes, spoil: Spoil = Spoil(), pages: Sequence[int] | None = N
             spoiled.save(buf, format="JPEG", quality=spoil.jpeg)  # type: ignore[attr-defined]
             out.add_page(format=(width, height))
             out.image(io.BytesIO(buf.getvalue()), x=0, y=0, w=width, h=height)
+            if overlay:
+                out.set_font("serif", "", 7)
+                out.set_xy(width * 0.55, height * 0.93)
+                out.multi_cell(width * 0.4, 9, overlay)
     finally:
         source.close()
     return bytes(out.output())
@@ -183,3 +217,40 @@ PLAN_PAGE = [
 def plan_pdf(compress: bool = True) -> bytes:
     """The one-page plan above as a text PDF."""
     return text_pdf([PLAN_PAGE], compress=compress)
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (bit-parallel, Hyyrö 2001): one pass over `b` with `a` as a bit vector."""
+    if not a:
+        return len(b)
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(a):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    full, last = (1 << len(a)) - 1, 1 << (len(a) - 1)
+    pv, mv, score = full, 0, len(a)
+    for ch in b:
+        eq = masks.get(ch, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & full)
+        mh = pv & xh
+        score += 1 if ph & last else -1 if mh & last else 0
+        ph = ((ph << 1) | 1) & full
+        mh = (mh << 1) & full
+        pv = mh | (~(xv | ph) & full)
+        mv = ph & xv
+    return score
+
+
+def squeeze(text: str) -> str:
+    """NFC, ` | ` column joins of a transcription as a space, runs of white space as one."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text).replace(" | ", " ")
+    return " ".join(text.split())
+
+
+def accuracy(reference: str, text: str) -> float:
+    """Character accuracy: 1 - edit distance / reference length (white space squeezed)."""
+    ref, got = squeeze(reference), squeeze(text)
+    return max(0.0, 1 - levenshtein(ref, got) / max(1, len(ref)))

@@ -218,10 +218,24 @@ def read_pages(data: bytes, path: str, options: LoadOptions, rules: RuleSet,
             read.repairs.update(counts)
     finally:
         doc.close()
+    _renumber(read, fixer, confidences)
     read.pages = tuple(OcrPage(page=n, confidence=c, repairs=r)
                        for n, (c, r) in sorted(confidences.items()))
     read.seconds = time.monotonic() - started
     return read
+
+
+def _renumber(read: OcrRead, fixer: Fixer, confidences: dict[int, tuple[float, int]]) -> None:
+    """Repair the Roman heading numbers of the OCRed pages as one sequence, in page order."""
+    order = [(n, i) for n in sorted(read.blocks) for i in range(len(read.blocks[n]))]
+    counts: Counter[str] = Counter()
+    texts = fixer.headings([read.blocks[n][i].text for n, i in order], counts)
+    for (n, i), text in zip(order, texts, strict=True):
+        if text != read.blocks[n][i].text:
+            read.blocks[n][i] = read.blocks[n][i].model_copy(update={"text": text})
+            confidence, repairs = confidences[n]
+            confidences[n] = (confidence, repairs + 1)
+    read.repairs.update(counts)
 
 
 def _recognise_all(engine: Any, doc: Any, options: LoadOptions, path: str,

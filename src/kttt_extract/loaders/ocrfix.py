@@ -24,6 +24,9 @@ from kttt_extract.ruleset import RuleSet
 from kttt_extract.textnorm import fold_tones
 
 FIX_PREFIX = "ocr.fix."
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
+         "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
+_ROMAN_HEAD = regex.compile(r"^(?P<num>[IVXHl1|]{1,6})(?=[.\-)]\s*\p{Lu})")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 
 
@@ -65,6 +68,7 @@ class Fixer:
     phrases: dict[tuple[str, ...], tuple[str, ...] | None]  # bare syllables -> phrase (None: two)
     longest: int
     lexicon: Lexicon
+    roman: dict[int, str]  # letters read for the I of a Roman numeral (H for II)
 
     @classmethod
     def from_rules(cls, rules: RuleSet) -> Fixer:
@@ -87,7 +91,8 @@ class Fixer:
                    years=(int(year.rule.emit["earliest"]), int(year.rule.emit["latest"])),
                    digits=dict(rules.get("ocr.digit-confusions").rule.table), phrases=phrases,
                    longest=max((len(k) for k in phrases), default=1),
-                   lexicon=Lexicon.from_rules(rules))
+                   lexicon=Lexicon.from_rules(rules),
+                   roman=str.maketrans(dict(rules.get("ocr.roman-confusions").rule.table)))
 
     def line(self, text: str, counts: Counter[str]) -> str:
         """`text` repaired; `counts` gains one per repair, by kind."""
@@ -99,6 +104,26 @@ class Fixer:
         fixed = self.year.sub(_counted(self._year, counts, "year"), fixed)
         fixed = self._phrases(fixed, counts)
         return _WORD.sub(_counted(self._syllable, counts, "syllable"), fixed)
+
+    def headings(self, lines: list[str], counts: Counter[str]) -> list[str]:
+        """Lines whose Roman heading number breaks the sequence I, II, III, ... and reads as
+        the expected one with its confusions (IH. or II. where III. is due) get that number."""
+        out: list[str] = []
+        last = 0
+        for text in lines:
+            match = _ROMAN_HEAD.match(text)
+            if match is None:
+                out.append(text)
+                continue
+            token = match.group("num")
+            value = ROMAN.index(token) + 1 if token in ROMAN else 0
+            due = ROMAN[last] if last < len(ROMAN) else ""
+            if value in (0, last) and due and _one_i_apart(token.translate(self.roman), due):
+                text, value = due + text[match.end():], last + 1
+                counts["numbering"] += 1
+            last = value or last
+            out.append(text)
+        return out
 
     def _year(self, match: regex.Match[str]) -> str:
         year = match.group("year")
@@ -133,8 +158,8 @@ class Fixer:
                     continue
                 written = [unicodedata.normalize("NFC", w.group()) for w in run]
                 if [fold_tones(w).lower() for w in written] == list(phrase) or not all(
-                        _may_be_misread(w.lower(), right) for w, right in zip(written, phrase,
-                                                                              strict=True)):
+                        _may_be_misread(w, right) for w, right in zip(written, phrase,
+                                                                      strict=True)):
                     i += size - 1
                     break
                 for w, right in zip(run, phrase, strict=True):
@@ -148,18 +173,21 @@ class Fixer:
         return "".join(out)
 
 
-_QUALITY = "\u0302\u0306\u031b"  # circumflex, breve, horn
+def _one_i_apart(read: str, due: str) -> bool:
+    """True when `read` is `due` or differs from it by one I more or less (II for III)."""
+    return read == due or (abs(len(read) - len(due)) == 1 and (
+        read.replace("I", "", 1) == due or due.replace("I", "", 1) == read))
 
 
 def _may_be_misread(seen: str, right: str) -> bool:
-    """True when OCR can have read `right` as `seen`: marks lost (ế as é or e, đ as d), or, on
-    a capital word, a tone read as another (TÓ for TỔ); never a mark added (so a correct
-    `Trà` is not turned into `tra`)."""
-    seen_marks = _marks(seen.replace("đ", "d\u0335"))
+    """True when OCR can have read `right` as `seen`: marks lost (ế as é or e, đ as d), or a
+    tone read as another (TÓ for TỔ); never a tone where the phrase has none (so a correct
+    `Trà` is not turned into `tra`) nor a letter's mark it lacks."""
+    seen_marks = _marks(seen.lower().replace("đ", "d\u0335"))
     right_marks = _marks(right.replace("đ", "d\u0335"))
     seen_tone = [m for m in seen_marks if m in TONES]
     right_tone = [m for m in right_marks if m in TONES]
-    if seen_tone and (not right_tone or (seen_tone != right_tone and not seen.isupper())):
+    if seen_tone and not right_tone:
         return False
     return all(m in right_marks for m in seen_marks if m not in TONES)
 
