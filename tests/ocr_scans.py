@@ -254,3 +254,11 @@ def accuracy(reference: str, text: str) -> float:
     """Character accuracy: 1 - edit distance / reference length (white space squeezed)."""
     ref, got = squeeze(reference), squeeze(text)
     return max(0.0, 1 - levenshtein(ref, got) / max(1, len(ref)))
+
+
+def word_recall(reference: str, text: str) -> float:
+    """Share of the reference's words (a multiset) found in `text`, whatever their order."""
+    from collections import Counter
+
+    ref, got = Counter(squeeze(reference).split()), Counter(squeeze(text).split())
+    return sum((ref & got).values()) / max(1, sum(ref.values()))

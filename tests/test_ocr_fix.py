@@ -114,11 +114,14 @@ def test_a_letterhead_row_splits_into_its_columns() -> None:
         ("Số: 12/UBND", 300, 570), ("Hà Nội, ngày", 1400, 1640), ("Căn cứ", 300, 410)]
 
 
-def test_stamp_and_speck_lines_are_junk() -> None:
-    assert _is_junk(Line("⁄4<<-....", 0, 10, 31.0))
-    assert _is_junk(Line("( `: m.", 0, 10, 45.0))
-    assert not _is_junk(Line("- Như Điều 3;", 0, 10, 55.0))  # mostly letters
-    assert not _is_junk(Line("... ... ...", 0, 10, 92.0))  # sure of it: a leader line
+def test_stamp_and_speck_lines_are_junk(fixer: Fixer) -> None:
+    lexicon = fixer.lexicon
+    assert _is_junk(Line("⁄4<<-....", 0, 10, 51.0), lexicon)
+    assert _is_junk(Line("( `: m.", 0, 10, 45.0), lexicon)
+    assert _is_junk(Line("24th THNHH CCHữNH", 0, 10, 52.0), lexicon)  # no syllable
+    assert _is_junk(Line("coi;", 0, 10, 0.0), lexicon)  # hardly sure at all
+    assert not _is_junk(Line("- Như Điều 3;", 0, 10, 55.0), lexicon)  # words of the language
+    assert not _is_junk(Line("... ... ...", 0, 10, 92.0), lexicon)  # sure of it: a leader line
 
 
 def test_coloured_ink_is_dropped_and_black_print_kept() -> None:
@@ -178,11 +181,25 @@ def test_only_a_speckled_page_is_despeckled() -> None:
      ["I. MỤC ĐÍCH", "II. NỘI DUNG", "III. TỔ CHỨC THỰC HIỆN"], 2),
     (["I. MỤC TIÊU", "II. NHIỆM VỤ", "HI. GIẢI PHÁP", "1. Phòng Tài chính"],
      ["I. MỤC TIÊU", "II. NHIỆM VỤ", "III. GIẢI PHÁP", "1. Phòng Tài chính"], 1),
+    (["I. MỤC ĐÍCH", "H. NỘI DUNG"], ["I. MỤC ĐÍCH", "II. NỘI DUNG"], 1),
     (["I. MỤC TIÊU", "II. NHIỆM VỤ", "PHỤ LỤC", "I. DANH MỤC", "II. KINH PHÍ"],
      ["I. MỤC TIÊU", "II. NHIỆM VỤ", "PHỤ LỤC", "I. DANH MỤC", "II. KINH PHÍ"], 0),
+    (["Điều 1. Phê duyệt", "1. Bộ trưởng Bộ Nội vụ", "2. Thứ trưởng", "l. Ban"],
+     ["Điều 1. Phê duyệt", "1. Bộ trưởng Bộ Nội vụ", "2. Thứ trưởng", "l. Ban"], 0),
 ])
 def test_roman_heading_numbers_follow_their_sequence(fixer: Fixer, seen: list[str],
                                                      right: list[str], repairs: int) -> None:
     counts: Counter[str] = Counter()
     assert fixer.headings(seen, counts) == right
     assert counts["numbering"] == repairs
+
+
+def test_close_letterhead_columns_split_but_justified_lines_do_not() -> None:
+    close = [("THỦ", 383, 114, 93.0), ("TƯỚNG", 513, 204, 92.0), ("PHỦ", 733, 113, 91.0),
+             ("CỘNG", 916, 158, 91.0), ("HÒA", 1090, 122, 96.0)]
+    assert [x.text for x in page_lines(_data(close, [1] * 5), width=2480)] == [
+        "THỦ TƯỚNG PHỦ", "CỘNG HÒA"]
+    justified = [(w, 300 + k * 160, 110, 95.0) for k, w in enumerate(
+        ["Căn", "cứ", "Luật", "Tổ", "chức", "Chính", "phủ", "ngày"])]
+    assert [x.text for x in page_lines(_data(justified, [1] * 8), width=2480)] == [
+        "Căn cứ Luật Tổ chức Chính phủ ngày"]

@@ -32,6 +32,7 @@ from kttt_extract.errors import EncryptedPdf, MissingTool, UnreadableInput
 from kttt_extract.loaders import LoadOptions, sha256
 from kttt_extract.loaders.ocrfix import Fixer
 from kttt_extract.loaders.ocrprep import prepare
+from kttt_extract.loaders.syllables import Lexicon
 from kttt_extract.loaders.textlayer import page_ranges
 from kttt_extract.loaders.textlayer import pages_named as _pages
 from kttt_extract.model import Block, Hints, Loaded, Notice, OcrPage, Source
@@ -41,9 +42,13 @@ from kttt_extract.textnorm import fold_tones, nfc
 DPI = 300
 LOW_CONFIDENCE = 80.0  # mean word confidence (0-100) under which a page is named in the warning
 CENTRED_TOLERANCE = 0.04  # share of the page width a centred line's middle may be off
-COLUMN_GAP = 0.04  # share of the page width: a wider space between two words splits a line
+COLUMN_GAP = 0.04  # share of the page width: a wider space between two words splits a line,
+GAP_RATIO = 3.5  # ... and so does one this many times the line's median space
+MIN_GAP = 0.015  # ... if it is over this share of the page width
 JUNK_CONFIDENCE = 60.0  # a line under this mean confidence with few letters is stamp or noise
+JUNK_FLOOR = 40.0  # a line under this mean confidence is noise whatever it holds
 JUNK_LETTERS = 0.6  # ... "few": under this share of its visible characters are letters/digits
+_WORD = regex.compile(r"[\p{L}\p{M}]+")
 
 
 def install_hint(lang: str) -> str:
@@ -85,8 +90,8 @@ class Line:
 
 def page_lines(data: dict[str, list[Any]], width: int = 0) -> list[Line]:
     """Lines from pytesseract's `image_to_data` dictionary, in reading order. A line with a gap
-    wider than COLUMN_GAP of the page `width` (the two columns of a letterhead: `Số: 12/UBND`
-    and `Hà Nội, ngày ...`) becomes two lines, as a text layer gives them."""
+    much wider than its other spaces (the two columns of a letterhead: `Số: 12/UBND` and `Hà
+    Nội, ngày ...`) becomes two lines, as a text layer gives them."""
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for i, word in enumerate(data["text"]):
         if str(word).strip() and float(data["conf"][i]) >= 0:
@@ -94,7 +99,7 @@ def page_lines(data: dict[str, list[Any]], width: int = 0) -> list[Line]:
             grouped.setdefault(key, []).append(i)
     lines: list[Line] = []
     for idx in grouped.values():
-        for part in _columns(data, idx, width * COLUMN_GAP if width else float("inf")):
+        for part in _columns(data, idx, width):
             text = nfc(" ".join(str(data["text"][i]).strip() for i in part))
             left = min(int(data["left"][i]) for i in part)
             right = max(int(data["left"][i]) + int(data["width"][i]) for i in part)
@@ -103,12 +108,18 @@ def page_lines(data: dict[str, list[Any]], width: int = 0) -> list[Line]:
     return lines
 
 
-def _columns(data: dict[str, list[Any]], idx: list[int], gap: float) -> list[list[int]]:
-    """The words `idx` of one line, cut where the space between two words exceeds `gap`."""
+def _columns(data: dict[str, list[Any]], idx: list[int], width: int) -> list[list[int]]:
+    """The words `idx` of one line, cut at a space over COLUMN_GAP of the page `width`, or over
+    GAP_RATIO times the line's median space and MIN_GAP of the width."""
+    if not width or len(idx) < 2:
+        return [idx]
+    gaps = [int(data["left"][i]) - int(data["left"][p]) - int(data["width"][p])
+            for p, i in itertools.pairwise(idx)]
+    typical = statistics.median(gaps)
+    cut = min(width * COLUMN_GAP, max(typical * GAP_RATIO, width * MIN_GAP))
     parts: list[list[int]] = [[idx[0]]]
-    for prev, i in itertools.pairwise(idx):
-        end = int(data["left"][prev]) + int(data["width"][prev])
-        if int(data["left"][i]) - end > gap:
+    for gap, i in zip(gaps, idx[1:], strict=True):
+        if gap > cut:
             parts.append([])
         parts[-1].append(i)
     return parts
@@ -161,12 +172,19 @@ def _recognise(engine: Any, image: Any, options: LoadOptions, number: int, path:
     return page_lines(data, image.width), image.width
 
 
-def _is_junk(line: Line) -> bool:
-    """A low-confidence line made mostly of marks (`⁄4<<-....`, `(`:`): a stamp, a signature
-    or specks read as text."""
+def _is_junk(line: Line, lexicon: Lexicon) -> bool:
+    """A stamp, a signature or specks read as text: a line Tesseract is hardly sure of
+    (under JUNK_FLOOR), or an unsure one made mostly of marks (`⁄4<<-....`) or with no word
+    that is a syllable (`24th THNHH`)."""
+    if line.confidence >= JUNK_CONFIDENCE:
+        return False
+    if line.confidence < JUNK_FLOOR:
+        return True
     visible = [ch for ch in line.text if not ch.isspace()]
     useful = sum(1 for ch in visible if ch.isalnum())
-    return line.confidence < JUNK_CONFIDENCE and useful < JUNK_LETTERS * len(visible)
+    words = _WORD.findall(line.text)
+    return useful < JUNK_LETTERS * len(visible) or not any(
+        lexicon.is_syllable(w) for w in words if len(w) > 1)
 
 
 @dataclass
@@ -211,7 +229,7 @@ def read_pages(data: bytes, path: str, options: LoadOptions, rules: RuleSet,
     try:
         for number, (lines, width) in _recognise_all(engine, doc, options, path, pages):
             counts: Counter[str] = Counter()
-            kept = [x for x in lines if not _is_junk(x)]
+            kept = [x for x in lines if not _is_junk(x, fixer.lexicon)]
             read.blocks[number] = _blocks(kept, width, number, fixer, page_number, counts)
             mean = statistics.fmean(x.confidence for x in kept) / 100 if kept else 0.0
             confidences[number] = (round(mean, 3), sum(counts.values()))

@@ -26,7 +26,7 @@ from kttt_extract.textnorm import fold_tones
 FIX_PREFIX = "ocr.fix."
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
          "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
-_ROMAN_HEAD = regex.compile(r"^(?P<num>[IVXHl1|]{1,6})(?=[.\-)]\s*\p{Lu})")
+_ROMAN_HEAD = regex.compile(r"^(?P<num>(?=[IVXHl1|]*[IVXH])[IVXHl1|]{1,6})(?=[.\-)]\s*\p{Lu})")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 
 

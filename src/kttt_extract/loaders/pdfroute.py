@@ -71,7 +71,8 @@ def route(data: bytes, path: str, options: LoadOptions, pages: Sequence[PageText
     lexicon = Lexicon.from_rules(rules)
     converted = _page_texts(blocks)
     pages = [_with_text(p, converted.get(p.number, "")) for p in pages]
-    verdicts = [judge(p, lexicon) for p in pages]
+    seen: dict[str, bool] = {}
+    verdicts = [judge(p, lexicon, seen) for p in pages]
     failing = [v for v in verdicts if not v.usable]
     scanned = _mostly_without_text(pages, verdicts)
     wanted = [v.page for v in failing if v.kind == "garbage" or scanned

@@ -23,7 +23,7 @@ MAX_BAD_SHARE = 0.05  # control, private-use, replacement characters and (cid:N)
 MIN_WORDS = 8  # fewer words than this are not judged by their syllables
 MIN_VALID_SHARE = 0.6  # Vietnamese pages score 0.85-1.0; broken fonts 0.0-0.4
 ABBREVIATION_SHARE = 0.25  # all-capital non-syllables (UBND, QĐ) beyond this share count as bad
-MAX_WORDS = 400  # words judged per page (enough for a verdict, bounded cost)
+MAX_WORDS = 250  # words judged per page (enough for a verdict, bounded cost)
 THIN_COVER = 0.1  # text lines cover less than this share of the page height ...
 IMAGE_COVER = 0.5  # ... and images more than this share of its area: a scan
 LINE_HEIGHT = 12.0  # points a line of text is taken to cover
@@ -33,6 +33,8 @@ Kind = Literal["ok", "empty", "thin", "garbage"]
 _CID = regex.compile(r"\(cid:\d+\)")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _ABBREVIATION = regex.compile(r"^[A-ZĐ]{1,6}$")
+# control characters that are not white space, private use, surrogates, unassigned, U+FFFD
+_BAD = regex.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\p{Co}\p{Cs}\p{Cn}\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,16 @@ class Verdict:
         return self.kind == "ok"
 
 
-def judge(page: PageText, lexicon: Lexicon) -> Verdict:
-    """The verdict on one page's text layer."""
+def judge(page: PageText, lexicon: Lexicon, seen: dict[str, bool] | None = None) -> Verdict:
+    """The verdict on one page's text layer (`seen` caches word verdicts across pages)."""
     kept = page.kept
     cids = sum(len(c) for c in _CID.findall(kept))
     if visible_chars(kept) - cids < MIN_CHARS:
         return Verdict(page.number, "empty")
-    raw = [ch for ch in page.text if not ch.isspace()]
-    bad = sum(1 for ch in raw if _bad_char(ch)) + cids
-    if bad > MAX_BAD_SHARE * max(len(raw), 1):
+    bad = len(_BAD.findall(page.text)) + cids
+    if bad > MAX_BAD_SHARE * max(visible_chars(page.text), 1):
         return Verdict(page.number, "garbage")
-    share = valid_share(kept, lexicon)
+    share = valid_share(kept, lexicon, seen)
     if share is not None and share < MIN_VALID_SHARE:
         return Verdict(page.number, "garbage", share)
     cover = min(1.0, page.lines * LINE_HEIGHT / page.height) if page.height > 0 else 1.0
@@ -83,7 +84,7 @@ def judge(page: PageText, lexicon: Lexicon) -> Verdict:
 
 
 def visible_chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return sum(map(len, text.split()))
 
 
 def needs_image_cover(page: PageText) -> bool:
@@ -91,19 +92,15 @@ def needs_image_cover(page: PageText) -> bool:
     return page.height > 0 and page.lines * LINE_HEIGHT / page.height < THIN_COVER
 
 
-def _bad_char(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    return category in ("Cc", "Co", "Cs", "Cn") or ch == "\ufffd"
-
-
-def valid_share(text: str, lexicon: Lexicon) -> float | None:
+def valid_share(text: str, lexicon: Lexicon, seen: dict[str, bool] | None = None
+                ) -> float | None:
     """Share of the words of `text` that are Vietnamese syllables (None for too few words).
 
     All-capital words that are not syllables are abbreviations (UBND, HĐND) and count for
     nothing, unless they pass ABBREVIATION_SHARE of the words: a font whose glyphs map to
     capitals makes whole pages of them."""
     valid = invalid = capitals = 0
-    seen: dict[str, bool] = {}
+    seen = {} if seen is None else seen
     for n, match in enumerate(_WORD.finditer(text)):
         if n >= MAX_WORDS:
             break
