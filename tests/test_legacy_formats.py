@@ -195,7 +195,8 @@ def test_scan_without_ocr_asks_for_it(tmp_path: Path, capfd: pytest.CaptureFixtu
     path = tmp_path / "scan.pdf"
     path.write_bytes(_scan(_text_pdf(OCR_LINES)))
     res = invoke(["extract", "--ocr", "never", str(path)], code=ExitStatus.NO_TEXT, capfd=capfd)
-    assert res.stderr == (f"kttt: error: {path}: text layer unusable on page 1 (no text) "
+    assert res.stderr == (f"kttt: error: {path}: text layer unusable on page 1 (scanned "
+                          "pages) "
                           "(run with --ocr auto)\n")
 
 

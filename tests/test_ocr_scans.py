@@ -90,8 +90,8 @@ def test_a_stamped_skewed_noisy_scan_reads_its_fields(spoiled_plan: tuple[Loaded
     assert loaded.source.ocr and [p.page for p in loaded.source.ocr_pages] == [1]
     assert loaded.source.ocr_pages[0].confidence > 0.8
     [notice] = [w for w in result.warnings if w.code == "ocr"]
-    assert notice.message.startswith("text of page 1 came from OCR (text layer unusable: no "
-                                     "text) in ")
+    assert notice.message.startswith("text of page 1 came from OCR (text layer unusable: "
+                                     "scanned pages) in ")
 
 
 @needs_tesseract
@@ -162,7 +162,7 @@ def test_an_image_page_under_an_e_signature_line_is_a_scan(rules: RuleSet) -> No
     loaded, result = _extract(signed, rules)
     assert loaded.source.ocr and [p.page for p in loaded.source.ocr_pages] == [1]
     assert result.document.kind == "Kế hoạch" and result.document.number == "125/KH-UBND"
-    with pytest.raises(NoTextLayer, match=r"text layer unusable on page 1 \(image pages\)"):
+    with pytest.raises(NoTextLayer, match=r"text layer unusable on page 1 \(scanned pages\)"):
         load_bytes(signed, "signed.pdf", LoadOptions(ocr="never", rules=rules))
 
 

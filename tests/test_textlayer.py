@@ -97,7 +97,7 @@ def test_a_page_without_text_is_empty(lexicon: Lexicon) -> None:
 
 def test_an_image_with_an_e_signature_line_is_a_scan(lexicon: Lexicon) -> None:
     stamp = "Ký bởi: Văn phòng Chính phủ Thời gian ký: 15.05.2025 14:28:04 +07:00"
-    assert judge(_page(stamp, lines=2, image=0.95), lexicon).kind == "thin"
+    assert judge(_page(stamp, lines=2, image=0.95), lexicon).kind == "scan"
     assert judge(_page(stamp, lines=2, image=0.0), lexicon).kind == "ok"  # a short text page
     assert judge(_page(PLAN * 8, lines=30, image=0.95), lexicon).kind == "ok"  # OCRed scan
 

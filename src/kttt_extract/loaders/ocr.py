@@ -260,7 +260,7 @@ def _recognise_all(engine: Any, doc: Any, options: LoadOptions, path: str,
                    pages: Sequence[int]) -> Iterator[tuple[int, tuple[list[Line], int]]]:
     """(page, its lines and width) for each page, rendered here and read by a pool of
     tesseract processes; at most `jobs` images wait or are read at once."""
-    jobs = options.ocr_jobs or max(1, len(os.sched_getaffinity(0)))
+    jobs = options.ocr_jobs or _cpus()
     done: dict[int, tuple[list[Line], int]] = {}
     with _single_thread(), ThreadPoolExecutor(max_workers=jobs) as pool:
         running: dict[Future[tuple[list[Line], int]], int] = {}
@@ -275,6 +275,13 @@ def _recognise_all(engine: Any, doc: Any, options: LoadOptions, path: str,
             done[number] = future.result()
     for number in pages:
         yield number, done[number]
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (all of the machine's where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _page_number_pattern(rules: RuleSet) -> regex.Pattern[str]:

@@ -35,7 +35,7 @@ from kttt_extract.model import Block, Notice, OcrPage
 
 INSTALL_HINT = ("install OCR support (pip install 'kttt-extract[ocr]'; apt-get install "
                 "tesseract-ocr tesseract-ocr-{lang}) and run again")
-_REASONS = {"garbage": "broken font encoding", "empty": "no text", "thin": "image pages"}
+_REASONS = {"garbage": "broken font encoding", "empty": "no text", "scan": "scanned pages"}
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ def route(data: bytes, path: str, options: LoadOptions, pages: Sequence[PageText
     verdicts = [judge(p, lexicon, seen) for p in pages]
     failing = [v for v in verdicts if not v.usable]
     scanned = _mostly_without_text(pages, verdicts)
-    wanted = [v.page for v in failing if v.kind == "garbage" or scanned
-              or next(p for p in pages if p.number == v.page).image_cover > 0]
+    wanted = [v.page for v in failing if v.kind != "empty" or scanned]
     if mode == "always":
         wanted = [p.number for p in pages]
     notices: list[Notice] = []

@@ -28,7 +28,7 @@ THIN_COVER = 0.1  # text lines cover less than this share of the page height ...
 IMAGE_COVER = 0.5  # ... and images more than this share of its area: a scan
 LINE_HEIGHT = 12.0  # points a line of text is taken to cover
 
-Kind = Literal["ok", "empty", "thin", "garbage"]
+Kind = Literal["ok", "empty", "scan", "garbage"]  # empty: no text and no image
 
 _CID = regex.compile(r"\(cid:\d+\)")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
@@ -70,7 +70,7 @@ def judge(page: PageText, lexicon: Lexicon, seen: dict[str, bool] | None = None)
     kept = page.kept
     cids = sum(len(c) for c in _CID.findall(kept))
     if visible_chars(kept) - cids < MIN_CHARS:
-        return Verdict(page.number, "empty")
+        return Verdict(page.number, "scan" if page.image_cover > 0 else "empty")
     bad = len(_BAD.findall(page.text)) + cids
     if bad > MAX_BAD_SHARE * max(visible_chars(page.text), 1):
         return Verdict(page.number, "garbage")
@@ -79,7 +79,7 @@ def judge(page: PageText, lexicon: Lexicon, seen: dict[str, bool] | None = None)
         return Verdict(page.number, "garbage", share)
     cover = min(1.0, page.lines * LINE_HEIGHT / page.height) if page.height > 0 else 1.0
     if cover < THIN_COVER and page.image_cover > IMAGE_COVER:
-        return Verdict(page.number, "thin", share)
+        return Verdict(page.number, "scan", share)
     return Verdict(page.number, "ok", share)
 
 
