@@ -113,9 +113,9 @@ def test_one_scanned_page_inside_a_text_pdf(rules: RuleSet) -> None:
                for n in (1, 2, 3)}
     assert not any(b.hints.ocr for b in by_page[1] + by_page[3])
     assert by_page[2] and all(b.hints.ocr for b in by_page[2])
-    assert [b.text for b in by_page[2]][:2] == ["I. MỤC ĐÍCH, YÊU CẦU",
-                                                "Nâng cao nhận thức của các cấp, các ngành về "
-                                                "vai trò của kinh tế tập thể."]
+    read = " ".join(b.text for b in by_page[2])  # lines wrap where the font puts them
+    assert read.startswith("I. MỤC ĐÍCH, YÊU CẦU Nâng cao nhận thức của các cấp, các ngành về "
+                           "vai trò của kinh tế tập thể. II. NỘI DUNG")
     assert [p.page for p in loaded.source.ocr_pages] == [2] and loaded.source.ocr
     assert [(s.number, s.kind) for s in result.sections if s.level == 1] == [
         ("I", "purpose"), ("II", "other"), ("III", "implementation")]
