@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 import typer.core
@@ -29,6 +29,13 @@ OcrOpt = Annotated[
         "OCR PDF pages whose text layer is missing or garbage (auto, when Tesseract is "
         "installed), every page (always; `--ocr` alone), or none (never)."))
 ]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
+]
+MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
+MaxUnzippedOpt = Annotated[
+    int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
+]
 
 
 class OcrFlagCommand(typer.core.TyperCommand):
@@ -48,14 +55,7 @@ def ocr_mode(value: str) -> OcrMode:
     if value not in OCR_MODES:
         raise typer.BadParameter(f"{value!r} is not one of auto, always, never",
                                  param_hint="--ocr")
-    return value  # type: ignore[return-value]
-PasswordOpt = Annotated[
-    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
-]
-MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
-MaxUnzippedOpt = Annotated[
-    int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
-]
+    return cast("OcrMode", value)
 
 
 def load_options(ocr: str, password: str | None, max_size: int, max_unzipped: int = 200,
