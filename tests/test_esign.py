@@ -24,7 +24,7 @@ from kttt_extract.errors import KtttError
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.loaders.pdf import load
 from kttt_extract.loaders.pdfsig import pdf_date
-from kttt_extract.model import Block, Loaded, Result, Source
+from kttt_extract.model import Block, Loaded, Result
 
 fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
 pytest.importorskip("pyhanko", reason="pyHanko (test extra) signs the fixture PDFs")
@@ -354,10 +354,12 @@ def test_a_signed_scan_keeps_its_signature(tmp_path: Path, signer: Any,
     doc.add_page()
     doc.rect(40, 60, 120, 80)
     data = _sign(bytes(doc.output()), tmp_path, signer, (300, 100, 400, 140), [])
+    from kttt_extract.loaders.ocr import OcrRead
+
     ocr = types.ModuleType("kttt_extract.loaders.ocr")
-    ocr.ocr_pdf = lambda data, path, options: Loaded(  # type: ignore[attr-defined]
-        source=Source(path=path, format="pdf", sha256="x", ocr=True),
-        blocks=(Block(kind="paragraph", text="Số: 123/UBND-XD"),))
+    ocr.tesseract = lambda lang, path: None  # type: ignore[attr-defined]
+    ocr.read_pages = lambda data, path, options, rules, pages: OcrRead(  # type: ignore[attr-defined]
+        blocks={1: [Block(kind="paragraph", text="Số: 123/UBND-XD", page=1)]})
     monkeypatch.setitem(sys.modules, "kttt_extract.loaders.ocr", ocr)
     loaded = load(data, "scan.pdf", LoadOptions(ocr=True), "pdf")
     assert loaded.source.ocr

@@ -11,6 +11,7 @@ import random
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -193,8 +194,10 @@ needs_tesseract = pytest.mark.skipif(_tesseract_ready() is not None,
 def test_scan_without_ocr_asks_for_it(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(_scan(_text_pdf(OCR_LINES)))
-    res = invoke(["extract", str(path)], code=ExitStatus.NO_TEXT, capfd=capfd)
-    assert res.stderr == f"kttt: error: {path}: no text layer: scanned PDF (run with --ocr)\n"
+    res = invoke(["extract", "--ocr", "never", str(path)], code=ExitStatus.NO_TEXT, capfd=capfd)
+    assert res.stderr == (f"kttt: error: {path}: text layer unusable on page 1 (scanned "
+                          "pages) "
+                          "(run with --ocr auto)\n")
 
 
 @needs_tesseract
@@ -219,7 +222,7 @@ def test_ocr_gives_what_the_text_layer_gives(tmp_path: Path,
     assert targets(got) == targets(want) and targets(want)
     assert [d["date"] for d in got["deadlines"]] == [d["date"] for d in want["deadlines"]]
     [notice] = [w for w in got["warnings"] if w["code"] == "ocr"]
-    assert notice["message"].startswith("text came from OCR of 1 page(s) in ")
+    assert notice["message"].startswith("text of page 1 came from OCR (--ocr always) in ")
 
 
 @needs_tesseract
@@ -290,8 +293,12 @@ def test_ocr_without_tesseract_or_its_language(monkeypatch: pytest.MonkeyPatch) 
             "apt-get install tesseract-ocr tesseract-ocr-xyz)")
 
 
-def test_ocr_lines_from_tesseract_data() -> None:
-    from kttt_extract.loaders.ocr import page_lines, repair
+def test_ocr_lines_from_tesseract_data(rules: RuleSet) -> None:
+    from kttt_extract.loaders.ocr import page_lines
+    from kttt_extract.loaders.ocrfix import Fixer
+
+    def repair(text: str) -> str:
+        return Fixer.from_rules(rules).line(text, Counter())
 
     data: dict[str, list[Any]] = {
         "text": ["", "II.", "MỤC", "TIÊU", "5,", "Phát", "huy", "  "],

@@ -17,7 +17,7 @@ from kttt_extract.errors import EncryptedPdf, KtttError, NoTextLayer, Unreadable
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.loaders.pdf import load
 from kttt_extract.loaders.pdf_tables import read_tables
-from kttt_extract.model import Block, Loaded, Source
+from kttt_extract.model import Block, Loaded, OcrPage, Source
 
 fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test extra) builds the fixture PDFs")
 FPDF: Any = fpdf.FPDF
@@ -188,19 +188,20 @@ def test_cut_or_flipped_pdfs_raise_only_our_errors() -> None:
 
 def test_pdf_without_text_asks_for_ocr() -> None:
     with pytest.raises(NoTextLayer) as info:
-        _load(_pdf([[]], blank=(0,)))
-    assert info.value.message == "no text layer: scanned PDF"
-    assert info.value.hint == "run with --ocr"
+        _load(_pdf([[]], blank=(0,)), ocr="never")
+    assert info.value.message == "text layer unusable on page 1 (no text)"
+    assert info.value.hint == "run with --ocr auto"
 
 
 def test_mostly_scanned_pdf_asks_for_ocr() -> None:
     with pytest.raises(NoTextLayer):
-        _load(_pdf([["Trang bìa"], [], [], []], blank=(1, 2, 3)))
+        _load(_pdf([["Trang bìa"], [], [], []], blank=(1, 2, 3)), ocr="never")
 
 
 def test_scan_with_a_text_header_on_every_page_asks_for_ocr() -> None:
     with pytest.raises(NoTextLayer):
-        _load(_pdf([[], [], []], header=HEADER, footer="Trang {n}", blank=(0, 1, 2)))
+        _load(_pdf([[], [], []], header=HEADER, footer="Trang {n}", blank=(0, 1, 2)),
+              ocr="never")
 
 
 def test_one_scanned_page_in_a_text_pdf_is_a_warning() -> None:
@@ -211,26 +212,31 @@ def test_one_scanned_page_in_a_text_pdf_is_a_warning() -> None:
 
 
 def test_ocr_option_hands_scans_to_the_ocr_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = _pdf([[]], blank=(0,))
-    done = Loaded(source=Source(path="test.pdf", format="pdf", sha256="x", ocr=True),
-                  blocks=(Block(kind="paragraph", text="đã nhận dạng"),))
-    calls: list[tuple[bytes, str, LoadOptions]] = []
+    from kttt_extract.loaders.ocr import OcrRead
 
-    def ocr_pdf(data: bytes, path: str, options: LoadOptions) -> Loaded:
-        calls.append((data, path, options))
-        return done
+    data = _pdf([[]], blank=(0,))
+    calls: list[tuple[bytes, str, LoadOptions, list[int]]] = []
+
+    def read_pages(data: bytes, path: str, options: LoadOptions, rules: Any,
+                   pages: list[int]) -> OcrRead:
+        calls.append((data, path, options, list(pages)))
+        block = Block(kind="paragraph", text="đã nhận dạng", page=1)
+        return OcrRead(blocks={1: [block]}, pages=(OcrPage(page=1, confidence=0.9),))
 
     fake = types.ModuleType("kttt_extract.loaders.ocr")
-    fake.ocr_pdf = ocr_pdf  # type: ignore[attr-defined]
+    fake.read_pages = read_pages  # type: ignore[attr-defined]
+    fake.tesseract = lambda lang, path: None  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "kttt_extract.loaders.ocr", fake)
-    assert _load(data, ocr=True) is done
-    assert calls and calls[0][0] == data and calls[0][2].ocr
+    loaded = _load(data, ocr=True)
+    assert _texts(loaded) == ["đã nhận dạng"] and loaded.source.ocr
+    assert calls and calls[0][0] == data and calls[0][2].ocr_mode == "always"
+    assert calls[0][3] == [1]
 
 
 def test_ocr_option_without_ocr_support(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "kttt_extract.loaders.ocr", None)  # import fails
-    with pytest.raises(NoTextLayer, match="no text layer: scanned PDF"):
-        _load(_pdf([[]], blank=(0,)), ocr=True)
+    with pytest.raises(NoTextLayer, match="text layer unusable on page 1"):
+        _load(_pdf([[]], blank=(0,)))
 
 
 def test_tables_are_read_with_pdfplumber() -> None:

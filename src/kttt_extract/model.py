@@ -74,12 +74,21 @@ class Signature(Frozen):
 SourceFormat = Literal["pdf", "docx", "doc", "rtf", "odt", "txt", "md"]
 
 
+class OcrPage(Frozen):
+    """A page read by OCR: Tesseract's mean word confidence (0-1) and the repairs made to it."""
+
+    page: int
+    confidence: float
+    repairs: int = 0
+
+
 class Source(Frozen):
     path: str
     format: SourceFormat
     sha256: str
     pages: int | None = None
     ocr: bool = False
+    ocr_pages: tuple[OcrPage, ...] = ()  # the pages whose text came from OCR, in page order
 
 
 class Notice(Frozen):

@@ -3,6 +3,7 @@ load -> normalise -> segment -> extract -> link -> Result."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
@@ -27,7 +28,10 @@ def extract(
 ) -> Result:
     """Read a document and return everything the contract lists."""
     ruleset = rules or load_rules()
-    return extract_loaded(load(path, options), ruleset, keep_text=keep_text)
+    opts = options or LoadOptions()
+    if opts.rules is None:  # the loaders read the same rules (OCR repairs, syllables)
+        opts = replace(opts, rules=ruleset)
+    return extract_loaded(load(path, opts), ruleset, keep_text=keep_text)
 
 
 def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>.md") -> Result:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kttt_extract.cli import app
-from kttt_extract.cli.extract import OcrOpt, RulesOpt
+from kttt_extract.cli.extract import OcrFlagCommand, OcrOpt, RulesOpt, ocr_mode
 from kttt_extract.errors import ExitStatus, KtttError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class BatchFailures(KtttError):
     exit_status = ExitStatus.BATCH_FAILURES
 
 
-@app.command("batch")
+@app.command("batch", cls=OcrFlagCommand)
 def batch_cmd(
     in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR",
                                            help="Folder to convert (searched recursively).")],
@@ -49,17 +49,19 @@ def batch_cmd(
                                             help="MB of memory per worker (0: no limit).")
                           ] = 2048,
     rules: RulesOpt = None,
-    ocr: OcrOpt = False,
+    ocr: OcrOpt = "auto",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
                      ] = False,
 ) -> None:
     """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
     from kttt_extract.batch import BatchOptions, run_batch
     from kttt_extract.loaders import LoadOptions
+    from kttt_extract.ruleset import load_rules
 
+    # documents run in parallel already: one tesseract per worker; the workers get the rules
+    load = LoadOptions(ocr=ocr_mode(ocr), ocr_jobs=1, rules=load_rules(rules))
     options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
-                           timeout=timeout, max_memory_mb=max_memory, rules=rules,
-                           load=LoadOptions(ocr=ocr))
+                           timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load)
     with _reporter(quiet) as report:
         summary = run_batch(in_dir, output, options, progress=report)
     _print_summary(summary, quiet)

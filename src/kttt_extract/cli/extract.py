@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+import typer.core
+from typer._click import Context  # typer >= 0.29 vendors click here
 
 from kttt_extract.cli import app
 
 MB = 1024 * 1024
 
 if TYPE_CHECKING:
-    from kttt_extract.loaders import LoadOptions
+    from kttt_extract.loaders import LoadOptions, OcrMode
+    from kttt_extract.ruleset import RuleSet
 
 FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.")]
 RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id."),
 ]
+OCR_MODES = ("auto", "always", "never")
 OcrOpt = Annotated[
-    bool, typer.Option("--ocr", help="OCR pages without a text layer (needs the ocr extra).")
+    str, typer.Option("--ocr", metavar="auto|always|never", help=(
+        "OCR PDF pages whose text layer is missing or garbage (auto, when Tesseract is "
+        "installed), every page (always; `--ocr` alone), or none (never)."))
 ]
 PasswordOpt = Annotated[
     str | None, typer.Option("--password", help="Password of an encrypted PDF.")
@@ -32,15 +38,35 @@ MaxUnzippedOpt = Annotated[
 ]
 
 
-def load_options(ocr: bool, password: str | None, max_size: int, max_unzipped: int = 200
-                 ) -> LoadOptions:
+class OcrFlagCommand(typer.core.TyperCommand):
+    """A command whose `--ocr` may stand alone: `--ocr` without a mode means `--ocr always`."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        for i, arg in enumerate(args):
+            out.append(arg)
+            if arg == "--ocr" and (i + 1 == len(args) or args[i + 1] not in OCR_MODES):
+                out[-1] = "--ocr=always"
+        return super().parse_args(ctx, out)
+
+
+def ocr_mode(value: str) -> OcrMode:
+    """The mode named on the command line (a bad one is a usage error)."""
+    if value not in OCR_MODES:
+        raise typer.BadParameter(f"{value!r} is not one of auto, always, never",
+                                 param_hint="--ocr")
+    return cast("OcrMode", value)
+
+
+def load_options(ocr: str, password: str | None, max_size: int, max_unzipped: int = 200,
+                 rules: RuleSet | None = None) -> LoadOptions:
     from kttt_extract.loaders import LoadOptions
 
-    return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB, ocr=ocr,
-                       password=password)
+    return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB,
+                       ocr=ocr_mode(ocr), password=password, rules=rules)
 
 
-@app.command("extract")
+@app.command("extract", cls=OcrFlagCommand)
 def extract_cmd(
     file: FileArg,
     output: Annotated[
@@ -51,7 +77,7 @@ def extract_cmd(
         bool, typer.Option("--no-text", help="Leave the normalised text out.")
     ] = False,
     rules: RulesOpt = None,
-    ocr: OcrOpt = False,
+    ocr: OcrOpt = "auto",
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
@@ -63,7 +89,7 @@ def extract_cmd(
     from kttt_extract.ruleset import load_rules
 
     ruleset = load_rules(rules)
-    options = load_options(ocr, password, max_size, max_unzipped)
+    options = load_options(ocr, password, max_size, max_unzipped, ruleset)
     result = extract(file, rules=ruleset, options=options, keep_text=not no_text)
     data = dumps(result, pretty=pretty)
     if output is None:
@@ -73,10 +99,10 @@ def extract_cmd(
         write_atomic(output, data)
 
 
-@app.command("text")
+@app.command("text", cls=OcrFlagCommand)
 def text_cmd(
     file: FileArg,
-    ocr: OcrOpt = False,
+    ocr: OcrOpt = "auto",
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
@@ -86,8 +112,9 @@ def text_cmd(
     from kttt_extract.pipeline import normal_text
     from kttt_extract.ruleset import load_rules
 
-    loaded = load(file, load_options(ocr, password, max_size, max_unzipped))
-    sys.stdout.write(normal_text(loaded, load_rules()).text + "\n")
+    rules = load_rules()
+    loaded = load(file, load_options(ocr, password, max_size, max_unzipped, rules))
+    sys.stdout.write(normal_text(loaded, rules).text + "\n")
 
 
 @app.command("schema")

@@ -12,11 +12,16 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from kttt_extract.errors import InputTooLarge, UnreadableInput, UnsupportedInput
 from kttt_extract.model import Loaded, SourceFormat
 
+if TYPE_CHECKING:
+    from kttt_extract.ruleset import RuleSet
+
 MB = 1024 * 1024
+OcrMode = Literal["auto", "always", "never"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,26 @@ class LoadOptions:
     max_bytes: int = 50 * MB  # refuse larger inputs (override with --max-size)
     max_unzipped: int = 200 * MB  # refuse a DOCX whose parts expand beyond this (zip bombs)
     password: str | None = None
-    ocr: bool = False
+    # auto: OCR the PDF pages whose text layer fails the judge (scans, broken fonts), when
+    # Tesseract is installed; always: OCR every page; never: no OCR (a failing page is an error).
+    # True and False, from before the modes, mean always and never.
+    ocr: OcrMode | bool = "auto"
     ocr_lang: str = "vie"
+    ocr_jobs: int = 0  # pages recognised at once (0: one per CPU this process may use)
     timeout: float = 120.0  # for external converters (LibreOffice, Tesseract)
+    rules: RuleSet | None = None  # the rule set in force (None: the shipped rules, loaded on use)
+
+    @property
+    def ocr_mode(self) -> OcrMode:
+        if isinstance(self.ocr, bool):
+            return "always" if self.ocr else "never"
+        return self.ocr
+
+    def ruleset(self) -> RuleSet:
+        """The rules the loaders read (the OCR tables, the syllable inventory)."""
+        from kttt_extract.ruleset import load_rules
+
+        return self.rules if self.rules is not None else load_rules()
 
 
 def sniff(data: bytes, path: str) -> SourceFormat:

@@ -264,18 +264,33 @@ def _walk(parts: _Parts) -> list[Block]:
     return header.blocks + body.blocks
 
 
-def _check_size(data: bytes, path: str, options: LoadOptions) -> None:
-    """Refuse a package whose members declare more than `max_unzipped` bytes (a zip bomb)."""
+def _check_size(data: bytes, path: str, options: LoadOptions) -> list[str]:
+    """Refuse a package whose members declare more than `max_unzipped` bytes (a zip bomb);
+    return the XML parts that carry a DTD (`<!DOCTYPE`), which Word never writes. The parser
+    of python-docx neither expands nor fetches it (lxml with resolve_entities=False and no
+    network); the parts are only named in a warning."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            if total > options.max_unzipped:
+                raise InputTooLarge(f"DOCX expands to {total / MB:.3g} MB, over the "
+                                    f"{options.max_unzipped / MB:.3g} MB limit",
+                                    path=path, hint="raise it with --max-unzipped")
+            return [info.filename for info in zf.infolist() if _has_dtd(zf, info)]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise UnreadableInput("damaged DOCX: not a valid ZIP archive", path=path,
                               hint="the file is truncated or corrupt") from None
-    if total > options.max_unzipped:
-        raise InputTooLarge(f"DOCX expands to {total / MB:.3g} MB, over the "
-                            f"{options.max_unzipped / MB:.3g} MB limit",
-                            path=path, hint="raise it with --max-unzipped")
+
+
+def _has_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True when an XML part declares a DTD before its root element (its first 2 KB read)."""
+    if not info.filename.endswith((".xml", ".rels")) or info.is_dir():
+        return False
+    with zf.open(info) as member:
+        head = member.read(2048)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    return b"<!doctype" in head.lower()
 
 
 def _damaged(exc: BaseException, path: str) -> UnreadableInput:
@@ -293,7 +308,7 @@ def _damaged(exc: BaseException, path: str) -> UnreadableInput:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     """Read a DOCX: header (letterhead) blocks first, then the body in document order."""
-    _check_size(data, path, options)
+    dtds = _check_size(data, path, options)
     try:
         parts = _open(data, path)
     except _DAMAGED + _MISSHAPEN as exc:
@@ -309,4 +324,8 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
     legacy = {e for b in blocks if (e := encodings.font_encoding(b.hints.font))}
     warnings = tuple(Notice(code="legacy-encoding", message=f"text in the {encodings.NAMES[e]} "
                             "font encoding, converted to Unicode") for e in sorted(legacy))
+    if dtds:
+        warnings += (Notice(code="docx-dtd", message=(
+            f"a DTD (<!DOCTYPE>) in {', '.join(dtds[:5])}: Word never writes one; it was "
+            "ignored (never expanded or fetched), but the file may have been tampered with")),)
     return Loaded(source=source, blocks=tuple(blocks), warnings=warnings)

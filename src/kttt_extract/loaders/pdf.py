@@ -3,13 +3,13 @@
 Page numbers and running headers/footers are dropped here, because no engine does it; bold
 and centred lines become hints for the section finder. pdfplumber, 40 to 90 times slower, reads
 only the pages that draw enough lines to hold a ruled table (`pdf_tables`); their rows replace
-the text lines inside each table. Scans (no text layer) go to the optional OCR loader.
+the text lines inside each table. Each page's text layer is judged (textlayer.py); scans and
+broken fonts go to the optional OCR loader page by page (pdfroute.py).
 """
 
 from __future__ import annotations
 
 import ctypes
-import importlib
 import math
 import statistics
 from collections import defaultdict
@@ -22,13 +22,13 @@ import pypdfium2.raw as pdfium_c
 import regex
 
 from kttt_extract import encodings
-from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
-from kttt_extract.loaders import LoadOptions, pdfannots, sha256
+from kttt_extract.errors import EncryptedPdf, UnreadableInput
+from kttt_extract.loaders import LoadOptions, pdfannots, pdfroute, sha256
 from kttt_extract.loaders.pdf_tables import PdfTable, read_tables
+from kttt_extract.loaders.textlayer import PageText, needs_image_cover
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
-MIN_CHARS_PER_PAGE = 20  # fewer visible characters a page on average: a scan
 FURNITURE_LINES = 2  # how many lines at the top and at the bottom may be running furniture
 FURNITURE_BAND = 0.15  # ... and only within this share of the page height from its edge
 REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a running header
@@ -75,31 +75,33 @@ class _Page:
     bottom: float  # page box in the coordinates of its characters (y grows upwards)
     top: float
     lines: tuple[_Line, ...]
+    raw: str = ""  # the text layer as pdfium gives it, for the judge
+    image_cover: float = 0.0  # share of the page under images, measured when its text is thin
     ruled: bool = False  # its drawing has enough paths to hold a ruled table
 
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
-    """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line."""
+    """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line. Pages whose
+    text layer fails the judge (scans, broken fonts) go to OCR as `options.ocr` says."""
     pages, counted = _read_document(data, path, options.password)
     signatures, unread = _signatures(data, options.password, counted) if counted else ((), ())
     dropped = _furniture(pages)
-    chars = [sum(len(line.text) - line.text.count(" ") for i, line in enumerate(page.lines)
-                 if (p, i) not in dropped) for p, page in enumerate(pages)]
-    if sum(chars) < MIN_CHARS_PER_PAGE * len(pages):
-        ocr = _scanned(data, path, options)
-        if not counted:
-            return ocr
-        return ocr.model_copy(update={"signatures": signatures,  # a scan may be e-signed too
-                                      "warnings": ocr.warnings + unread})
     ruled = read_tables(data, options.password, [p.number for p in pages if p.ruled])
     blocks, legacy = encodings.fix_blocks(_blocks(pages, dropped, _frame(pages), ruled))
-    warnings = (*_notices(data, chars), *unread)
+    judged = [PageText(number=p.number, text=p.raw, lines=len(p.lines), height=p.top - p.bottom,
+                       image_cover=p.image_cover) for p in pages]
+    routed = pdfroute.route(data, path, options, judged, blocks)
+    warnings = (*routed.warnings, *unread)
+    if b"%%EOF" not in data[-4096:]:
+        warnings = (*warnings, Notice(code="pdf-truncated", message="the PDF has no %%EOF end "
+                                      "marker: it may be truncated"))
     if legacy is not None:  # lines typed in .VnTime or VNI-Times fonts, read by font name
         warnings = (*warnings, Notice(code="legacy-encoding",
                                       message=f"text in the {encodings.NAMES[legacy]} "
                                               "encoding converted to Unicode"))
-    source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages), ocr=False)
-    return Loaded(source=source, blocks=tuple(blocks), warnings=warnings, signatures=signatures)
+    source = Source(path=path, format="pdf", sha256=sha256(data), pages=len(pages),
+                    ocr=routed.ocr, ocr_pages=routed.ocr_pages)
+    return Loaded(source=source, blocks=routed.blocks, warnings=warnings, signatures=signatures)
 
 
 def _signatures(data: bytes, password: str | None, counted: int
@@ -114,21 +116,6 @@ def _signatures(data: bytes, password: str | None, counted: int
                              message=f"{counted - len(found)} of {counted} signatures cannot be "
                                      "read"))
     return tuple(found), tuple(unread)
-
-
-def _scanned(data: bytes, path: str, options: LoadOptions) -> Loaded:
-    """A PDF without text: OCR it when asked (and available), else say how to."""
-    message = "no text layer: scanned PDF"
-    if not options.ocr:
-        raise NoTextLayer(message, path=path, hint="run with --ocr")
-    try:
-        ocr = importlib.import_module("kttt_extract.loaders.ocr")
-    except ImportError:
-        raise NoTextLayer(message, path=path,
-                          hint="OCR support is not installed: pip install 'kttt-extract[ocr]'"
-                          ) from None
-    loaded: Loaded = ocr.ocr_pdf(data, path, options)
-    return loaded
 
 
 # --------------------------------------------------------------------------- reading
@@ -181,13 +168,15 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
                 lines = _stamped(doc, page, index, textpage, text, lines)
         finally:
             textpage.close()
+        thin = PageText(number=index + 1, text="", lines=len(lines), height=float(top - bottom))
+        cover = pdfroute.image_cover(page) if needs_image_cover(thin) else 0.0
     except pdfium.PdfiumError:
         raise UnreadableInput(f"damaged PDF: text of page {index + 1} cannot be read",
                               path=path, hint=_DAMAGED_HINT) from None
     finally:
         page.close()
     return _Page(number=index + 1, width=float(right - left), bottom=float(bottom),
-                 top=float(top), lines=lines, ruled=ruled)
+                 top=float(top), lines=lines, raw=text, image_cover=cover, ruled=ruled)
 
 
 def _ruled(page: Any) -> bool:
@@ -412,20 +401,3 @@ def _texts(block: Block) -> list[str]:
 def _table_blocks(table: PdfTable, index: int, page: int) -> list[Block]:
     return [Block(kind="table_row", text=" | ".join(c.text for c in row), cells=row,
                   table=index, page=page) for row in table.rows]
-
-
-def _notices(data: bytes, chars: list[int]) -> list[Notice]:
-    """Doubts worth telling: pages without text (scanned inside a text PDF), no end marker.
-
-    `chars` counts the visible characters of each page, running headers and numbers left out.
-    """
-    notices: list[Notice] = []
-    empty = [n for n, count in enumerate(chars, start=1) if count < MIN_CHARS_PER_PAGE]
-    if empty:
-        listed = ", ".join(str(n) for n in empty[:20]) + (", ..." if len(empty) > 20 else "")
-        notices.append(Notice(code="pdf-pages-without-text",
-                              message=f"pages without a text layer (scanned?): {listed}"))
-    if b"%%EOF" not in data[-4096:]:
-        notices.append(Notice(code="pdf-truncated",
-                              message="the PDF has no %%EOF end marker: it may be truncated"))
-    return notices

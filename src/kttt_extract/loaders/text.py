@@ -138,10 +138,13 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
     text, encoding = decode(data, path)
     text, legacy = _legacy(data, text, encoding)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
-    if "\x00" in text:
+    warnings: list[Notice] = []
+    if "\x00" in text:  # a stray NUL (UTF-16 text has none left after decoding)
+        warnings.append(Notice(code="nul-bytes", message=(
+            f"{text.count(chr(0))} NUL character(s) in the text, read as spaces: the file may "
+            "be damaged or not plain text")))
         text = text.replace("\x00", " ")
     blocks = lines_to_blocks(text)
-    warnings: list[Notice] = []
     if legacy is not None:
         warnings.append(Notice(code="legacy-encoding", message=(
             f"text in the {encodings.NAMES[legacy]} font encoding, converted to Unicode")))
