@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kttt_extract.errors import PatternTimeout
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
 from kttt_extract.extractors.context import Context
 from kttt_extract.link import link_tasks
@@ -35,6 +36,15 @@ def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>
 
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
+    try:
+        return _stages(loaded, rules, keep_text)
+    except TimeoutError:  # a pattern's own time limit (regex's `timeout=`)
+        raise PatternTimeout("a rule's pattern took too long on this text", path=(
+            loaded.source.path), hint="a very long line or an unusual text; please report it "
+                                      "with the input") from None
+
+
+def _stages(loaded: Loaded, rules: RuleSet, keep_text: bool) -> Result:
     norm = normalize(loaded.blocks, rules.get("layout.paragraph-openers").regex)
     sections = segment(norm, rules)
     ctx = Context.build(norm, sections, rules)

@@ -11,7 +11,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kttt_extract.cli import app
-from kttt_extract.cli.extract import OcrOpt, RulesOpt
+from kttt_extract.cli.options import (
+    MaxAliasesOpt,
+    MaxMemoryOpt,
+    MaxPagesOpt,
+    MaxPixelsOpt,
+    MaxRuleSizeOpt,
+    MaxSizeOpt,
+    MaxStreamOpt,
+    MaxUnzippedOpt,
+    OcrOpt,
+    RulesOpt,
+    TimeoutOpt,
+    load_options,
+    rule_limits,
+)
 from kttt_extract.errors import ExitStatus, KtttError
 
 if TYPE_CHECKING:
@@ -43,23 +57,31 @@ def batch_cmd(
     force: Annotated[bool, typer.Option("--force", help="Redo files already done.")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast",
                                             help="Stop at the first failed file.")] = False,
-    timeout: Annotated[float, typer.Option(min=0, help="Seconds allowed per file (0: no limit).")
-                       ] = 120.0,
-    max_memory: Annotated[int, typer.Option("--max-memory", min=0,
-                                            help="MB of memory per worker (0: no limit).")
-                          ] = 2048,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="Also read files that symbolic links lead to outside IN_DIR.")
+                               ] = False,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
     rules: RulesOpt = None,
     ocr: OcrOpt = False,
+    max_size: MaxSizeOpt = 50,
+    max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    max_rule_size: MaxRuleSizeOpt = 5,
+    max_aliases: MaxAliasesOpt = 1000,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
                      ] = False,
 ) -> None:
     """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
     from kttt_extract.batch import BatchOptions, run_batch
-    from kttt_extract.loaders import LoadOptions
 
+    load = load_options(ocr, None, max_size, max_unzipped, max_pages, max_stream, max_pixels)
     options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
-                           timeout=timeout, max_memory_mb=max_memory, rules=rules,
-                           load=LoadOptions(ocr=ocr))
+                           timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load,
+                           follow_links=follow_symlinks,
+                           rule_limits=rule_limits(max_rule_size, max_aliases))
     with _reporter(quiet) as report:
         summary = run_batch(in_dir, output, options, progress=report)
     _print_summary(summary, quiet)

@@ -1,43 +1,87 @@
-"""`kttt extract`, `kttt text`, `kttt schema`."""
+"""`kttt extract`, `kttt text`, `kttt schema`.
+
+A document is read in a child process under the time and memory limits (kttt_extract.guard);
+the parent checks the output path first, then writes what the child returns.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kttt_extract.cli import app
-
-MB = 1024 * 1024
+from kttt_extract.cli.options import (
+    MaxAliasesOpt,
+    MaxMemoryOpt,
+    MaxPagesOpt,
+    MaxPixelsOpt,
+    MaxRuleSizeOpt,
+    MaxSizeOpt,
+    MaxStreamOpt,
+    MaxUnzippedOpt,
+    OcrOpt,
+    PasswordOpt,
+    RulesOpt,
+    TimeoutOpt,
+    limits,
+    load_options,
+    rule_limits,
+)
+from kttt_extract.errors import STDOUT, OutputError, printable, reason
 
 if TYPE_CHECKING:
     from kttt_extract.loaders import LoadOptions
+    from kttt_extract.ruleset.load import RuleLimits
 
 FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.")]
-RulesOpt = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id."),
-]
-OcrOpt = Annotated[
-    bool, typer.Option("--ocr", help="OCR pages without a text layer (needs the ocr extra).")
-]
-PasswordOpt = Annotated[
-    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
-]
-MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
-MaxUnzippedOpt = Annotated[
-    int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
-]
 
 
-def load_options(ocr: bool, password: str | None, max_size: int, max_unzipped: int = 200
-                 ) -> LoadOptions:
-    from kttt_extract.loaders import LoadOptions
+@dataclass(frozen=True)
+class _Job:
+    """What the child needs to extract one document."""
 
-    return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB, ocr=ocr,
-                       password=password)
+    file: Path
+    rules: Path | None
+    rule_limits: RuleLimits | None
+    options: LoadOptions
+    keep_text: bool = True
+    pretty: bool = False
+
+
+def _extract(job: _Job) -> bytes:
+    from kttt_extract.emit.json import dumps
+    from kttt_extract.pipeline import extract
+    from kttt_extract.ruleset import load_rules
+
+    ruleset = load_rules(job.rules, limits=job.rule_limits)
+    result = extract(job.file, rules=ruleset, options=job.options, keep_text=job.keep_text)
+    return dumps(result, pretty=job.pretty)
+
+
+def _text(job: _Job) -> bytes:
+    from kttt_extract.loaders import load
+    from kttt_extract.normalize import normalize
+    from kttt_extract.ruleset import load_rules
+
+    loaded = load(job.file, job.options)
+    openers = load_rules().get("layout.paragraph-openers").regex
+    return (normalize(loaded.blocks, openers).text + "\n").encode("utf-8")
+
+
+def write_stdout(data: bytes) -> None:
+    """Write the payload to stdout; a full or failing stdout is an OutputError (exit 10)."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write: {reason(exc)}", path=STDOUT) from None
 
 
 @app.command("extract")
@@ -55,22 +99,29 @@ def extract_cmd(
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
+    max_rule_size: MaxRuleSizeOpt = 5,
+    max_aliases: MaxAliasesOpt = 1000,
 ) -> None:
     """Extract the v1 JSON of one document to stdout (or -o FILE)."""
-    from kttt_extract.emit.atomic import write_atomic
-    from kttt_extract.emit.json import dumps
-    from kttt_extract.pipeline import extract
-    from kttt_extract.ruleset import load_rules
+    from kttt_extract import guard
+    from kttt_extract.emit.atomic import check_target, write_atomic
 
-    ruleset = load_rules(rules)
-    options = load_options(ocr, password, max_size, max_unzipped)
-    result = extract(file, rules=ruleset, options=options, keep_text=not no_text)
-    data = dumps(result, pretty=pretty)
+    if output is not None:  # refuse a bad -o before doing the work
+        check_target(output, protect=file, follow_links=True)
+    options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
+                           max_pixels)
+    job = _Job(file, rules, rule_limits(max_rule_size, max_aliases), options,
+               keep_text=not no_text, pretty=pretty)
+    data = guard.run(_extract, job, limits(timeout, max_memory), name=printable(str(file)))
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        write_stdout(data)
     else:
-        write_atomic(output, data)
+        write_atomic(output, data, protect=file, follow_links=True)
 
 
 @app.command("text")
@@ -80,15 +131,19 @@ def text_cmd(
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
 ) -> None:
     """Print the normalised text: what the rules see."""
-    from kttt_extract.loaders import load
-    from kttt_extract.normalize import normalize
-    from kttt_extract.ruleset import load_rules
+    from kttt_extract import guard
 
-    loaded = load(file, load_options(ocr, password, max_size, max_unzipped))
-    openers = load_rules().get("layout.paragraph-openers").regex
-    sys.stdout.write(normalize(loaded.blocks, openers).text + "\n")
+    options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
+                           max_pixels)
+    job = _Job(file, None, None, options)
+    write_stdout(guard.run(_text, job, limits(timeout, max_memory), name=printable(str(file))))
 
 
 @app.command("schema")
