@@ -19,8 +19,8 @@ from docx.exceptions import PythonDocxError
 from docx.oxml.exceptions import XmlchemyError
 
 from kttt_extract import encodings
-from kttt_extract.errors import InputTooLarge, UnreadableInput
-from kttt_extract.loaders import MB, LoadOptions, sha256
+from kttt_extract.errors import UnreadableInput
+from kttt_extract.loaders import LoadOptions, sha256, ziplimit
 from kttt_extract.loaders.docx_numbering import Numbering, Styles
 from kttt_extract.loaders.docx_numbering import format_counter as _format  # noqa: F401 (tests)
 from kttt_extract.loaders.docx_xml import (
@@ -241,17 +241,9 @@ def _walk(parts: _Parts) -> list[Block]:
 
 
 def _check_size(data: bytes, path: str, options: LoadOptions) -> None:
-    """Refuse a package whose members declare more than `max_unzipped` bytes (a zip bomb)."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnreadableInput("damaged DOCX: not a valid ZIP archive", path=path,
-                              hint="the file is truncated or corrupt") from None
-    if total > options.max_unzipped:
-        raise InputTooLarge(f"DOCX expands to {total / MB:.3g} MB, over the "
-                            f"{options.max_unzipped / MB:.3g} MB limit",
-                            path=path, hint="raise it with --max-unzipped")
+    """Refuse a package that expands beyond `max_unzipped`, counted while inflating (zip bombs,
+    lying headers)."""
+    ziplimit.check_package(data, path, options.max_unzipped)
 
 
 def _damaged(exc: BaseException, path: str) -> UnreadableInput:

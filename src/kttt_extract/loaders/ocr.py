@@ -30,7 +30,7 @@ import pypdfium2.raw as pdfium_c
 import regex
 
 from kttt_extract.errors import EncryptedPdf, MissingTool, UnreadableInput
-from kttt_extract.loaders import LoadOptions, sha256
+from kttt_extract.loaders import LoadOptions, pdflimits, sha256
 from kttt_extract.model import Block, Hints, Loaded, Notice, Source
 from kttt_extract.textnorm import fold_tones, nfc
 
@@ -98,12 +98,15 @@ def page_lines(data: dict[str, list[Any]]) -> list[Line]:
     return lines
 
 
-def _render(doc: Any, index: int, path: str) -> Any:
-    """Page `index` as a greyscale PIL image at DPI; the page is closed before returning."""
+def _render(doc: Any, index: int, path: str, max_pixels: int) -> Any:
+    """Page `index` as a greyscale PIL image at DPI (lower for a page above `max_pixels`); the
+    page is closed before returning."""
     try:
         page = doc[index]
         try:
-            bitmap = page.render(scale=DPI / 72, grayscale=True)
+            width, height = page.get_size()
+            scale = pdflimits.render_scale(width, height, DPI, max_pixels)
+            bitmap = page.render(scale=scale, grayscale=True)
             return bitmap.to_pil()
         finally:
             page.close()
@@ -199,7 +202,7 @@ def _read_all(engine: Any, doc: Any, options: LoadOptions, path: str
     confidences: list[tuple[int, float]] = []
     with _single_thread():
         for index in range(len(doc)):
-            image = _render(doc, index, path)
+            image = _render(doc, index, path, options.max_pixels)
             width = image.width
             lines = _read_page(engine, image, options, index + 1, path)
             if index:

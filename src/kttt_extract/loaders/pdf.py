@@ -22,7 +22,7 @@ import regex
 
 from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, NoTextLayer, UnreadableInput
-from kttt_extract.loaders import LoadOptions, pdfannots, sha256
+from kttt_extract.loaders import LoadOptions, pdfannots, pdflimits, sha256
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
 from kttt_extract.textnorm import nfc
 
@@ -76,6 +76,7 @@ class _Page:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line."""
+    pdflimits.check(data, path, options)  # pages and inflated streams, before pdfium reads
     pages, counted = _read_document(data, path, options.password)
     signatures, unread = _signatures(data, options.password, counted) if counted else ((), ())
     dropped = _furniture(pages)
