@@ -167,3 +167,12 @@ class RuleFileError(KtttError):
     def line(self) -> str:
         rid = f"{self.rule_id}: " if self.rule_id else ""
         return printable(f"{self.path}:{self.line_no}:{self.col}: {rid}{self.message}")
+
+
+class InternalFailure(Exception):
+    """A bug (an exception that is not a KtttError) in the child process that did the work;
+    `details` is its traceback. The boundary reports it as exit 70."""
+
+    def __init__(self, message: str, details: str | None) -> None:
+        super().__init__(message)
+        self.details = details

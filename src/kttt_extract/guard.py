@@ -14,6 +14,7 @@ from `wait4`. Without `os.fork` (Windows) the work runs in-process, without thes
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import pickle
 import selectors
@@ -29,6 +30,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from kttt_extract.errors import (
     ExitStatus,
+    InternalFailure,
     KtttError,
     MemoryLimit,
     ProcessDied,
@@ -92,14 +94,6 @@ class RemoteError(KtttError):
 
     def line(self) -> str:
         return self.text
-
-
-class InternalFailure(Exception):
-    """A bug in a child (an exception that is not a KtttError); `details` is its traceback."""
-
-    def __init__(self, message: str, details: str | None) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 @dataclass(eq=False)
@@ -212,6 +206,7 @@ def _child(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None, fd: i
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
+        faulthandler.disable()  # a crash is the parent's one line, not a dump on stderr
         _die_with_parent(parent)
         _cap_memory(limits.max_memory_mb)
         payload = pickle.dumps(_call(fn, arg, limits, name), protocol=pickle.HIGHEST_PROTOCOL)

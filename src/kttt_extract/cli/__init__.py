@@ -15,7 +15,15 @@ from typing import NoReturn
 import typer
 from typer._click import ClickException  # typer >= 0.29 vendors click here
 
-from kttt_extract.errors import STDOUT, ExitStatus, KtttError, OutputError, printable, reason
+from kttt_extract.errors import (
+    STDOUT,
+    ExitStatus,
+    InternalFailure,
+    KtttError,
+    OutputError,
+    printable,
+    reason,
+)
 
 app = typer.Typer(
     name="kttt",
@@ -70,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("kttt: interrupted\n")
-        return int(ExitStatus.INTERRUPTED)
+        return _error("interrupted", ExitStatus.INTERRUPTED, prefix="kttt: ")
     except ClickException as exc:
         exc.show()
         return int(ExitStatus.USAGE)
@@ -86,14 +93,17 @@ def main(argv: list[str] | None = None) -> int:
         status = ExitStatus.OUTPUT if exc.errno in _WRITE_ERRORS else ExitStatus.UNREADABLE
         return _error(f"{where}: {reason(exc)}", status)
     except Exception as exc:  # the one boundary: a bug must not print a traceback to users
-        if debug:
-            details = getattr(exc, "details", None)
-            if details is None:
-                raise
-            sys.stderr.write(details)
-        return _error(f"internal error: {printable(f'{type(exc).__name__}: {exc}')} "
+        remote = isinstance(exc, InternalFailure)  # a bug in the child: its own words
+        if debug and not remote:
+            raise
+        if debug and isinstance(exc, InternalFailure) and exc.details:
+            sys.stderr.write(exc.details)
+        what = str(exc) if remote else f"{type(exc).__name__}: {exc}"
+        return _error(f"internal error: {printable(what)} "
                       "(please report it with the input file; rerun with --traceback for "
                       "details)", ExitStatus.INTERNAL, prefix="kttt: ")
+    if status == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into this return value
+        return _error("interrupted", ExitStatus.INTERRUPTED, prefix="kttt: ")
     return status if isinstance(status, int) else int(ExitStatus.OK)
 
 

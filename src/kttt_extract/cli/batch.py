@@ -43,9 +43,9 @@ class BatchFailures(KtttError):
 
 @app.command("batch")
 def batch_cmd(
-    in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR",
+    in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR", readable=False,
                                            help="Folder to convert (searched recursively).")],
-    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT_DIR",
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT_DIR", readable=False,
                                          help="Folder for the JSON files, "
                                          "manifest.jsonl and the roll-up tables.")],
     glob: Annotated[str | None, typer.Option(help="Only files whose name matches, e.g. '*.pdf' "

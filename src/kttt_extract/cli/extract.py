@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from kttt_extract.loaders import LoadOptions
     from kttt_extract.ruleset.load import RuleLimits
 
-FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.")]
+# readable=False: click would refuse an unreadable file as a usage error; the loader says why
+FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.",
+                                         readable=False)]
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def write_stdout(data: bytes) -> None:
 def extract_cmd(
     file: FileArg,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the JSON here (atomically).")
+        Path | None, typer.Option("-o", "--output", help="Write the JSON here (atomically).",
+                                  readable=False)
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the JSON.")] = False,
     no_text: Annotated[

@@ -19,7 +19,8 @@ MB = 1024 * 1024
 
 RulesOpt = Annotated[
     Path | None,
-    typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id."),
+    typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id.",
+                 readable=False),
 ]
 OcrOpt = Annotated[
     bool, typer.Option("--ocr", help="OCR pages without a text layer (needs the ocr extra).")
