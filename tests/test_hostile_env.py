@@ -205,6 +205,24 @@ def test_input_folder_named_like_an_output_file(tmp_path: Path) -> None:
     assert (out / "targets.csv").is_file() and summary.ok == 2
 
 
+def test_batch_writes_nothing_through_links_in_its_folder(tmp_path: Path) -> None:
+    src = _folder(tmp_path / "in")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "targets.csv").symlink_to(outside)
+    run_batch(src, out, FAST)
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not (out / "targets.csv").is_symlink() and (out / "targets.csv").is_file()
+    (out / "manifest.partial.jsonl").symlink_to(outside)
+    ran = run_kttt(["batch", str(src), "-o", str(out), "-q"])
+    assert (ran.code, ran.stderr) == (ExitStatus.OUTPUT, _err(
+        out / "manifest.partial.jsonl", "is a symbolic link: a batch keeps its manifest in its own "
+                                        "folder (remove the link)"))
+    assert outside.read_text(encoding="utf-8") == "keep me"
+
+
 # --------------------------------------------------------------------------- -o
 
 

@@ -171,7 +171,7 @@ def test_page_limit_option(tmp_path: Path, capfd: pytest.CaptureFixture[str]) ->
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_content_stream_bomb(tmp_path: Path, layers: int) -> None:
-    path = _write(tmp_path, "bomb.pdf", content_stream_bomb(1024, layers))
+    path = _write(tmp_path, "bomb.pdf", content_stream_bomb(400, layers))
     assert path.stat().st_size < 2 * MB
     ran = run_kttt(["extract", str(path), "--max-stream", "100"])
     at = path.read_bytes().index(b"stream\n") + 7
@@ -188,7 +188,7 @@ def test_stream_limit_passes_ordinary_streams() -> None:
 
 
 def test_lying_zip(tmp_path: Path) -> None:
-    path = _write(tmp_path, "lying.docx", lying_docx(1024))
+    path = _write(tmp_path, "lying.docx", lying_docx(400))
     assert path.stat().st_size < 4 * MB
     ran = run_kttt(["extract", str(path)])
     assert (ran.code, ran.stderr) == (ExitStatus.UNREADABLE, _err(
@@ -389,6 +389,42 @@ def test_guard_reports_the_peak_memory_of_its_child() -> None:
         pass
     assert guard.outcome(child) == 200 * MB
     assert child.max_rss_kb > 150 * 1024
+
+
+def _job(kind: str) -> str:
+    """A worker's job: `hang` hangs as native code does, `escape` leaves a process outside its
+    group holding the reply pipe open and then hangs, `greedy` runs out of memory."""
+    if kind == "escape" and os.fork() == 0:
+        os.setsid()
+        time.sleep(8)
+        os._exit(0)
+    if kind in ("hang", "escape"):
+        _native_hang()
+    if kind == "greedy":
+        _greedy()
+    return kind.upper()
+
+
+def test_worker_pool_replaces_workers_that_hang_escape_or_run_out(tmp_path: Path) -> None:
+    from kttt_extract.workers import Pool
+
+    pool: Pool[str, str] = Pool(_job, guard.Limits(timeout=1, max_memory_mb=512), size=1)
+    results: dict[str, tuple[str | None, str | None]] = {}
+    started = time.monotonic()
+    try:
+        for kind in ("a", "hang", "b", "escape", "greedy", "c"):
+            pool.submit(kind, kind, f"{kind}.pdf")
+            while pool.busy:
+                for done in pool.wait():
+                    results[done.token] = (done.value, done.failure and done.failure.line)
+    finally:
+        pool.close()
+    stopped = "took longer than 1 s and was stopped (raise --timeout)"
+    assert results == {
+        "a": ("A", None), "b": ("B", None), "c": ("C", None),
+        "hang": (None, f"hang.pdf: {stopped}"), "escape": (None, f"escape.pdf: {stopped}"),
+        "greedy": (None, "greedy.pdf: over the 512 MB memory limit (raise --max-memory)")}
+    assert time.monotonic() - started < 20 and not pool.workers
 
 
 # --------------------------------------------------------------------------- LibreOffice

@@ -114,6 +114,7 @@ def read_manifest(out_dir: Path) -> dict[str, Entry]:
         path = out_dir / name
         if not os.path.lexists(path):
             continue
+        _refuse_link(path)
         try:
             text = read_regular(path, MAX_MANIFEST).decode("utf-8", errors="replace")
         except KtttError as exc:
@@ -125,6 +126,13 @@ def read_manifest(out_dir: Path) -> dict[str, Entry]:
             if entry is not None:
                 entries[entry.path] = entry
     return entries
+
+
+def _refuse_link(path: Path) -> None:
+    """The run reads and appends only regular files of its own folder, never through a link."""
+    if path.is_symlink():
+        raise OutputError("is a symbolic link: a batch keeps its manifest in its own folder",
+                          path=str(path), hint="remove the link")
 
 
 def _parse_entry(line: str) -> Entry | None:
@@ -179,6 +187,7 @@ class _Journal:
         self.out_dir, self.total, self.progress = out_dir, total, progress
         self.entries: dict[str, Entry] = {}
         path = out_dir / PARTIAL
+        _refuse_link(path)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         try:
             self._fd: int | None = os.open(path, flags, 0o666)

@@ -1,13 +1,14 @@
-"""Running a folder's files: each in a child process of its own, a few at a time.
+"""Running a folder's files on worker processes (kttt_extract.workers).
 
-Each file is converted by `kttt_extract.guard` in a forked child that shares the parent's rule set
-and runs under the time and memory limits, enforced from outside the work (a hang in native code
-is killed too); every failure, a crash included, becomes an error `Entry` naming that file alone.
-The parent (batch.py) plans, journals and rolls up.
+Each worker shares the parent's rule set and converts file after file under the time and memory
+limits, enforced from outside the work (a hang in native code is killed too); every failure, a
+crash included, becomes an error `Entry` naming that file alone. The parent (batch.py) plans,
+journals and rolls up.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from kttt_extract.emit.atomic import write_atomic
 from kttt_extract.errors import KtttError, TimeLimit
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.workers import Done, Pool
 
 Status = Literal["ok", "error", "skipped"]
 FileTimeout = TimeLimit  # the name this module used to give it
@@ -65,13 +67,12 @@ class WorkerConfig:
     keep_text: bool
 
 
-def _convert(task: tuple[Job, WorkerConfig, RuleSet]) -> Entry:
-    """Convert one file (in the child) and write its JSON."""
+def _convert(job: Job, config: WorkerConfig, rules: RuleSet) -> Entry:
+    """Convert one file (in a worker) and write its JSON."""
     from kttt_extract.emit.json import dumps
     from kttt_extract.loaders import load_bytes, read_input, sha256
     from kttt_extract.pipeline import extract_loaded
 
-    job, config, rules = task
     data = read_input(job.src, config.load)
     loaded = load_bytes(data, job.rel, config.load)
     result = extract_loaded(loaded, rules, keep_text=config.keep_text)
@@ -89,54 +90,54 @@ def error_message(exc: KtttError) -> str:
     return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
 
 
-def _entry(child: guard.Child[Entry], job: Job) -> Entry:
-    if child.failure is not None:
-        f = child.failure
+def _entry(done: Done[Entry]) -> Entry:
+    job: Job = done.token
+    if done.failure is not None:
+        f = done.failure
         entry = failed(job, f.code, f"{f.message} ({f.hint})" if f.hint else f.message)
     else:
-        assert child.value is not None
-        entry = child.value
-    return replace(entry, seconds=round(child.seconds, 3))
+        assert done.value is not None
+        entry = done.value
+    return replace(entry, seconds=round(done.seconds, 3))
 
 
 def execute(jobs: list[Job], config: WorkerConfig, rules: RuleSet, record: Record, *,
             workers: int | None, fail_fast: bool) -> Entry | None:
-    """Run the jobs, at most `workers` at a time (None: one per CPU), passing each finished
-    entry to `record`. Nothing new starts after an error with `fail_fast`, nor after a JSON that
-    could not be written (a full disk): that entry is returned, the rest is left for a rerun.
+    """Run the jobs on at most `workers` worker processes (None: one per CPU), passing each
+    finished entry to `record`. Nothing new starts after an error with `fail_fast`, nor after a
+    JSON that could not be written (a full disk): that entry is returned, the rest is left for a
+    rerun.
 
     On Ctrl-C nothing new starts and the running files finish and are recorded (each within
     its time limit); a second Ctrl-C kills them."""
+    import kttt_extract.emit.json
+    import kttt_extract.pipeline  # noqa: F401
+
     queue = deque(jobs)
-    running: dict[guard.Child[Entry], Job] = {}
-    size = max(1, workers or os.cpu_count() or 1)
+    size = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    pool: Pool[Job, Entry] = Pool(functools.partial(_convert, config=config, rules=rules),
+                                  config.limits, size)
     stopped: Entry | None = None
     try:
-        while running or (queue and stopped is None):
-            while queue and stopped is None and len(running) < size:
+        while pool.busy or (queue and stopped is None):
+            while queue and stopped is None and pool.busy < size:
                 job = queue.popleft()
-                child = guard.start(_convert, (job, config, rules), config.limits, job.rel)
-                running[child] = job
-            for child in sorted(guard.wait(list(running)), key=lambda c: running[c].rel):
-                entry = _entry(child, running.pop(child))
+                pool.submit(job, job, job.rel)
+            for done in sorted(pool.wait(), key=lambda d: d.token.rel):
+                entry = _entry(done)
                 record(entry)
                 if entry.code == OUTPUT_FAILED or (fail_fast and entry.status == "error"):
                     stopped = stopped or entry
     except KeyboardInterrupt:
-        _drain(running, record)
+        _drain(pool, record)
         raise
-    except BaseException:
-        guard.stop(list(running))
-        raise
+    finally:
+        pool.close()
     return stopped
 
 
-def _drain(running: dict[guard.Child[Entry], Job], record: Record) -> None:
-    """Let the running children finish and record them; a second Ctrl-C kills them."""
-    try:
-        while running:
-            for child in guard.wait(list(running)):
-                record(_entry(child, running.pop(child)))
-    except BaseException:
-        guard.stop(list(running))
-        raise
+def _drain(pool: Pool[Job, Entry], record: Record) -> None:
+    """Let the running jobs finish and record them; a second Ctrl-C kills them (in close)."""
+    while pool.busy:
+        for done in pool.wait():
+            record(_entry(done))

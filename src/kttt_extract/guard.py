@@ -32,10 +32,12 @@ from kttt_extract.errors import (
     ExitStatus,
     InternalFailure,
     KtttError,
+    LimitExceeded,
     MemoryLimit,
     ProcessDied,
     TimeLimit,
     printable,
+    reason,
 )
 
 A = TypeVar("A")
@@ -106,7 +108,7 @@ class Child(Generic[R]):
     limits: Limits
     started: float = field(default_factory=time.monotonic)
     data: bytearray = field(default_factory=bytearray)
-    killed: bool = False
+    killed: float | None = None  # when it was killed
     value: R | None = None
     failure: Failure | None = None
     done: bool = False
@@ -120,7 +122,7 @@ class Child(Generic[R]):
 
     def kill(self) -> None:
         """Kill the child and everything in its process group."""
-        self.killed = True
+        self.killed = time.monotonic()
         for send in (os.killpg, os.kill):
             with contextlib.suppress(OSError):
                 send(self.pid, signal.SIGKILL)
@@ -178,8 +180,8 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def _call(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None
-          ) -> tuple[R | None, Failure | None]:
+def call(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None
+         ) -> tuple[R | None, Failure | None]:
     """Run `fn(arg)` under the alarm; every exception becomes a Failure."""
     try:
         with _alarm(limits.timeout):
@@ -199,20 +201,29 @@ def _memory_error(limits: Limits, name: str | None) -> MemoryLimit:
                        hint="raise --max-memory")
 
 
+def prepare_child(limits: Limits, parent: int) -> None:
+    """Set up a freshly forked child: its own process group, deaf to Ctrl-C (the parent decides
+    what it does), dying with `parent`, its address space capped."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()  # a crash is the parent's one line, not a dump on stderr
+    _die_with_parent(parent)
+    _cap_memory(limits.max_memory_mb)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _child(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None, fd: int,
            parent: int) -> NoReturn:
     status = 0
     try:
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
-        faulthandler.disable()  # a crash is the parent's one line, not a dump on stderr
-        _die_with_parent(parent)
-        _cap_memory(limits.max_memory_mb)
-        payload = pickle.dumps(_call(fn, arg, limits, name), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
+        prepare_child(limits, parent)
+        write_all(fd, pickle.dumps(call(fn, arg, limits, name), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:  # nothing can be reported any more: the parent sees a silent death
         status = 1
     finally:
@@ -225,11 +236,19 @@ def _child(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None, fd: i
 def start(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None = None) -> Child[R]:
     """Start `fn(arg)` in a child process under `limits`; `name` (a file) goes into messages."""
     if not HAS_FORK:
-        value, failure = _call(fn, arg, Limits(0, 0), name)
+        value, failure = call(fn, arg, Limits(0, 0), name)
         return Child(-1, -1, name, limits, value=value, failure=failure, done=True)
-    read_fd, write_fd = os.pipe()
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError as exc:
+        raise cannot_start(exc, name) from None
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise cannot_start(exc, name) from None
     if pid == 0:
         os.close(read_fd)
         _child(fn, arg, limits, name, write_fd, parent)
@@ -237,6 +256,11 @@ def start(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None = None)
     with contextlib.suppress(OSError):  # also set here: whichever runs first wins the race
         os.setpgid(pid, pid)
     return Child(pid, read_fd, name, limits)
+
+
+def cannot_start(exc: OSError, name: str | None) -> LimitExceeded:
+    return LimitExceeded(f"cannot start a process for the work: {reason(exc)}", path=name,
+                         hint="the machine is out of processes, files or memory; try again")
 
 
 def wait(children: Collection[Child[Any]], timeout: float | None = None) -> list[Child[Any]]:
@@ -253,19 +277,28 @@ def wait(children: Collection[Child[Any]], timeout: float | None = None) -> list
         while not finished:
             now = time.monotonic()
             for child in live:
-                if not child.killed and child.deadline is not None and now >= child.deadline:
+                if child.killed is None and child.deadline is not None and now >= child.deadline:
                     child.kill()
-            waits = [t - now for t in (end, *(c.deadline for c in live if not c.killed))
-                     if t is not None]
-            if end is not None and now >= end:
+                elif child.killed is not None and now >= child.killed + GRACE and not child.done:
+                    selector.unregister(child.fd)  # its output is held open by something else
+                    _finish(child)
+                    finished.append(child)
+            if finished or (end is not None and now >= end):
                 break
-            for key, _ in selector.select(max(0.0, min(waits)) if waits else None):
+            for key, _ in selector.select(_next_wake(live, end, now)):
                 child = key.data
                 if _read(child):
                     selector.unregister(child.fd)
                     _finish(child)
                     finished.append(child)
     return finished
+
+
+def _next_wake(live: list[Child[Any]], end: float | None, now: float) -> float | None:
+    """Seconds until the next deadline, kill grace or the caller's timeout (None: no limit)."""
+    times = [end, *(c.deadline if c.killed is None else c.killed + GRACE for c in live)]
+    left = [t - now for t in times if t is not None]
+    return max(0.0, min(left)) if left else None
 
 
 def _read(child: Child[Any]) -> bool:
@@ -284,25 +317,31 @@ def _finish(child: Child[Any]) -> None:
     child.done = True
     child.seconds = time.monotonic() - child.started
     child.max_rss_kb = int(usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1))
-    if child.killed:
-        timeout = child.limits.timeout
-        child.failure = Failure.of(TimeLimit(f"took longer than {timeout:g} s and was stopped",
-                                             path=child.name, hint="raise --timeout"))
+    if child.killed is not None:
+        child.failure = stopped(child.limits, child.name)
         return
     try:
         child.value, child.failure = pickle.loads(bytes(child.data))
     except Exception:  # nothing or half a reply: the child died before it could answer
-        child.failure = Failure.of(_died(child, status))
+        child.failure = died(status, child.name)
     finally:
         child.data = bytearray()
 
 
-def _died(child: Child[Any], status: int) -> ProcessDied:
+def stopped(limits: Limits, name: str | None) -> Failure:
+    """The failure of work killed at its hard deadline."""
+    return Failure.of(TimeLimit(f"took longer than {limits.timeout:g} s and was stopped",
+                                path=name, hint="raise --timeout"))
+
+
+def died(status: int, name: str | None) -> Failure:
+    """The failure of a child that ended (wait status `status`) without an answer."""
     how = (f"signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
            if os.WIFSIGNALED(status) else f"exit status {os.WEXITSTATUS(status)}")
-    return ProcessDied(f"the process died ({how}): out of memory, or a crash in a native "
-                       "library", path=child.name,
-                       hint="raise --max-memory; if it happens again, please report it")
+    return Failure.of(ProcessDied(f"the process died ({how}): out of memory, or a crash in a "
+                                  "native library", path=name,
+                                  hint="raise --max-memory; if it happens again, please report "
+                                       "it"))
 
 
 def stop(children: Collection[Child[Any]]) -> None:

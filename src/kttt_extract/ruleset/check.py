@@ -36,34 +36,13 @@ from kttt_extract.ruleset.load import (
     read_rule_text,
     shipped_rules_dir,
 )
+from kttt_extract.ruleset.patterncost import SLOW_SECONDS, slow_input
 from kttt_extract.ruleset.schema import Rule, RuleFile
 from kttt_extract.textnorm import fold_tones
 
 Severity = Literal["error", "warning"]
 Where = dict[tuple[Any, ...], tuple[int, int]]
-SLOW_SECONDS = 0.5
 DEFAULT_REFERENCE_DATE = dt.date(2026, 1, 1)
-
-_VI_LINE = (
-    "Ủy ban nhân dân huyện chủ trì, phối hợp với các phòng, ban, ngành liên quan tổ chức thực "
-    "hiện có hiệu quả các nhiệm vụ, giải pháp đến năm 2030, bảo đảm 100% số xã đạt chuẩn; "
-)
-ADVERSARIAL: tuple[tuple[str, str], ...] = (
-    ("'a' * 5000", "a" * 5000),
-    ("'a' * 5000 + '!'", "a" * 5000 + "!"),
-    ("' ' * 5000", " " * 5000),
-    ("' ' * 5000 + '!'", " " * 5000 + "!"),
-    ("'1.' * 2000", "1." * 2000),
-    ("'1.' * 2000 + 'x'", "1." * 2000 + "x"),
-    ("'1' * 5000 + '!'", "1" * 5000 + "!"),
-    ("'x' * 5000 + '!'", "x" * 5000 + "!"),
-    ("'A' * 5000 + '!'", "A" * 5000 + "!"),
-    ("'Ư ' * 2500 + '!'", "Ư " * 2500 + "!"),
-    ("'- a\\n' * 1250", "- a\n" * 1250),
-    ("a long Vietnamese line", _VI_LINE * 30),
-    ("a long Vietnamese line + '!'", _VI_LINE.upper() * 30 + "!"),
-)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -293,31 +272,6 @@ def lint_rule(rule: Rule, file: str, at: Any) -> list[Problem]:
 
 def _fold(text: str) -> str:
     return " ".join(fold_tones(text).casefold().split())
-
-
-def slow_input(rule: CompiledRule, timeout: float = SLOW_SECONDS) -> str | None:
-    """The first adversarial input on which the rule's pattern exceeds `timeout`, if any."""
-    if rule.regex is None:
-        return None
-    for label, text in (*ADVERSARIAL, *_example_inputs(rule.rule)):
-        try:
-            for _ in rule.regex.finditer(text, timeout=timeout):
-                pass
-        except TimeoutError:
-            return label
-    return None
-
-
-def _example_inputs(rule: Rule) -> list[tuple[str, str]]:
-    """The rule's own example texts, repeated to a long line and followed by a stray character."""
-    texts = [e.text for e in (*rule.examples.match, *rule.examples.todo)]
-    texts += list(rule.examples.no_match)
-    joined = " ".join(texts)
-    if not joined.strip():
-        return []
-    times = 5000 // len(joined) + 1
-    return [("its examples repeated", (joined + " ") * times + "!"),
-            ("its examples repeated on lines", (joined + "\n") * times)]
 
 
 def _duplicate_ids(states: Sequence[FileState]) -> list[Problem]:
