@@ -264,6 +264,14 @@ def test_output_never_replaces_a_device_or_a_folder(tmp_path: Path,
                                                   "not a folder")
 
 
+def test_batch_output_folder_is_not_the_input(tmp_path: Path,
+                                              capfd: pytest.CaptureFixture[str]) -> None:
+    src = _folder(tmp_path / "in")
+    res = invoke(["batch", str(src), "-o", str(src)], code=ExitStatus.OUTPUT, capfd=capfd)
+    assert res.stderr == _err(src, "is the input folder (choose another -o folder)")
+    assert sorted(p.name for p in src.iterdir()) == ["kh-0.md", "kh-1.md"]
+
+
 def test_output_through_a_link_writes_its_target(tmp_path: Path,
                                                  capfd: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "real.json"

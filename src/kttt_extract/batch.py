@@ -101,7 +101,12 @@ def output_path(out_dir: Path, rel: str) -> Path:
                          "output files", path=rel, hint="rename the folder")
     root = out_dir.resolve()
     target = root.joinpath(*parts[:-1], parts[-1] + ".json")
-    if not target.resolve().is_relative_to(root):
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):  # a symlink loop in the output folder
+        raise UnsafePath("output path runs into a loop of symbolic links", path=rel,
+                         hint="remove the symlink inside the output folder") from None
+    if not resolved.is_relative_to(root):
         raise UnsafePath("output path would leave the output folder (symlink)", path=rel,
                          hint="remove the symlink inside the output folder")
     return target
@@ -265,8 +270,7 @@ def run_batch(in_dir: Path | str, out_dir: Path | str, options: BatchOptions | N
     if not src.is_dir():
         raise BatchError("input is not a folder", path=str(src))
     if dst.resolve() == src.resolve():
-        raise BatchError("output folder is the input folder", path=str(dst),
-                         hint="choose another -o folder")
+        raise OutputError("is the input folder", path=str(dst), hint="choose another -o folder")
     rules = load_rules(opts.rules, limits=opts.rule_limits)
     try:
         dst.mkdir(parents=True, exist_ok=True)

@@ -57,14 +57,20 @@ def reason(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-def printable(text: str) -> str:
-    """`text` fit for one line of UTF-8: the undecodable bytes of a file name (kept by Python as
-    surrogate escapes) shown as `\\xff`, control characters such as a newline as `\\x0a`."""
+def unescaped_bytes_shown(text: str) -> str:
+    """`text` fit for UTF-8 output: the undecodable bytes of a file name (kept by Python as
+    surrogate escapes) shown as `\\xff`."""
     try:
         raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate that no file name produced
         raw = text.encode("utf-8", "backslashreplace")
-    shown = raw.decode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def printable(text: str) -> str:
+    """`text` fit for one line of UTF-8: undecodable bytes shown as `\\xff`, and control
+    characters such as a newline as `\\x0a`."""
+    shown = unescaped_bytes_shown(text)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", shown)
 
 

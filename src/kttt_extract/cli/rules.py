@@ -23,7 +23,7 @@ from kttt_extract.cli.options import (
     limits,
     rule_limits,
 )
-from kttt_extract.errors import ExitStatus, printable
+from kttt_extract.errors import ExitStatus, printable, unescaped_bytes_shown
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from kttt_extract.ruleset.check import Problem, Report
     from kttt_extract.ruleset.load import RuleLimits
     from kttt_extract.score import DocScore, ListScore, Sample, Summary
+
+MAX_JSON = 256 * 1024 * 1024  # an expected file or a baseline larger than this is refused
 
 rules_app = typer.Typer(name="rules", help="Check and test rule files.", no_args_is_help=True,
                         rich_markup_mode=None)
@@ -225,11 +227,11 @@ def _score_samples(samples: list[Sample], ruleset: RuleSet, bounds: Limits) -> S
     """Extract each sample in a child process under `bounds` and score it."""
     from kttt_extract import guard
     from kttt_extract.errors import KtttError
-    from kttt_extract.score import Summary, read_expected, score
+    from kttt_extract.score import Summary, score
 
     scores = []
     for sample in samples:
-        expected = read_expected(sample.expected)
+        expected = _read_json(sample.expected)
         try:
             result = guard.run(_extract, (sample.input, ruleset), bounds,
                                name=printable(str(sample.input)))
@@ -377,8 +379,11 @@ def _rel(path: str | Path) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """An expected file or a baseline: a regular file (a FIFO would block), then its JSON."""
+    from kttt_extract.fileio import check_regular
     from kttt_extract.score import read_expected
 
+    check_regular(path, MAX_JSON)
     return read_expected(path)
 
 
@@ -389,4 +394,4 @@ def _write(path: Path, text: str) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
+    sys.stdout.write(unescaped_bytes_shown(text))
