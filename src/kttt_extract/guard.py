@@ -349,8 +349,8 @@ def stop(children: Collection[Child[Any]]) -> None:
     for child in children:
         if not child.done:
             child.kill()
-    while any(not c.done for c in children):
-        wait(children)
+    while live := [c for c in children if not c.done]:
+        wait(live)
 
 
 def run(fn: Callable[[A], R], arg: A, limits: Limits, name: str | None = None) -> R:
