@@ -77,7 +77,8 @@ def batch_cmd(
     """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
     from kttt_extract.batch import BatchOptions, run_batch
 
-    load = load_options(ocr, None, max_size, max_unzipped, max_pages, max_stream, max_pixels)
+    load = load_options(ocr, None, max_size, max_unzipped, max_pages, max_stream, max_pixels,
+                        timeout)
     options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
                            timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load,
                            follow_links=follow_symlinks,

@@ -117,7 +117,7 @@ def extract_cmd(
     if output is not None:  # refuse a bad -o before doing the work
         check_target(output, protect=file, follow_links=True)
     options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
-                           max_pixels)
+                           max_pixels, timeout)
     job = _Job(file, rules, rule_limits(max_rule_size, max_aliases), options,
                keep_text=not no_text, pretty=pretty)
     data = guard.run(_extract, job, limits(timeout, max_memory), name=printable(str(file)))
@@ -144,7 +144,7 @@ def text_cmd(
     from kttt_extract import guard
 
     options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
-                           max_pixels)
+                           max_pixels, timeout)
     job = _Job(file, None, None, options)
     write_stdout(guard.run(_text, job, limits(timeout, max_memory), name=printable(str(file))))
 

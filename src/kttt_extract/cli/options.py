@@ -60,8 +60,9 @@ MaxAliasesOpt = Annotated[
 
 def load_options(ocr: bool = False, password: str | None = None, max_size: int = 50,
                  max_unzipped: int = 200, max_pages: int = 5000, max_stream: int = 256,
-                 max_pixels: int = 150) -> LoadOptions:
-    """The loaders' options from the command line (sizes in MB, pixels in millions)."""
+                 max_pixels: int = 150, timeout: float = 120.0) -> LoadOptions:
+    """The loaders' options from the command line (sizes in MB, pixels in millions); the
+    document's time limit also bounds each tool it runs (LibreOffice, Tesseract per page)."""
     from kttt_extract.loaders import LoadOptions
 
     if password is not None:
@@ -72,7 +73,8 @@ def load_options(ocr: bool = False, password: str | None = None, max_size: int =
                  ExitStatus.USAGE)
     return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB,
                        max_pages=max_pages, max_stream=max_stream * MB,
-                       max_pixels=max_pixels * 1_000_000, ocr=ocr, password=password)
+                       max_pixels=max_pixels * 1_000_000, ocr=ocr, password=password,
+                       timeout=timeout if timeout > 0 else LoadOptions.timeout)
 
 
 def limits(timeout: float = 120.0, max_memory: int = 2048) -> Limits:
