@@ -1,19 +1,35 @@
-"""Shared fixtures: the shipped rule set (loaded once), paths, and a CLI runner helper."""
+"""Shared fixtures: the shipped rule set (loaded once), paths, CLI runners (in-process and as a
+program, with its peak memory), and the means to build environment faults: a small file system,
+a process without the right to bypass file permissions.
+
+Hypothesis profiles: `ci` (derandomized: the same examples on every run; .ci/run selects it with
+HYPOTHESIS_PROFILE=ci) and `fuzz` (many more examples, random, for the bounded fuzz step)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kttt_extract.ruleset import RuleSet, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 SAMPLES = ROOT / "samples"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = SAMPLES  # the seed documents as the repository holds them (two of them as .txt)
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=int(os.environ.get("KTTT_FUZZ_EXAMPLES", "2000")),
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +77,92 @@ def make_pdf(lines: Sequence[str], *, password: str | None = None, wrap: bool = 
     if password:
         doc.set_encryption(owner_password="owner-pw", user_password=password)
     return bytes(doc.output())
+
+
+@dataclass
+class Ran:
+    """The outcome of `kttt` run as a program: exit code, output, the peak resident memory of it
+    and its children (from wait4), and how long it took."""
+
+    code: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float
+    seconds: float
+
+
+def run_kttt(args: Sequence[str], *, prefix: Sequence[str] = (), stdout_to: str | None = None,
+             timeout: float = 120) -> Ran:
+    """Run `python -m kttt_extract ARGS` as a program (after `prefix`, a command such as
+    setpriv; with stdout going to `stdout_to` when given) and measure it."""
+    import selectors
+    import signal
+    import time
+
+    started = time.monotonic()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    argv = [*prefix, sys.executable, "-m", "kttt_extract", *args]
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child execs at once
+        target = os.open(stdout_to, os.O_WRONLY) if stdout_to else out_w
+        os.dup2(target, 1)
+        os.dup2(err_w, 2)
+        os.execvp(argv[0], argv)
+    os.close(out_w)
+    os.close(err_w)
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    with selectors.DefaultSelector() as sel:
+        for fd in chunks:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            if time.monotonic() - started > timeout:
+                os.kill(pid, signal.SIGKILL)
+            for key, _ in sel.select(1.0):
+                data = os.read(key.fd, 65536)
+                if data:
+                    chunks[key.fd].append(data)
+                else:
+                    sel.unregister(key.fd)
+                    os.close(key.fd)
+    _, status, usage = os.wait4(pid, 0)
+    return Ran(os.waitstatus_to_exitcode(status),
+               b"".join(chunks[out_r]).decode("utf-8", "replace"),
+               b"".join(chunks[err_r]).decode("utf-8", "replace"),
+               usage.ru_maxrss / 1024, time.monotonic() - started)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions apply (root keeps its uid but loses the
+    capabilities that bypass them); skips the test where that cannot be arranged."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+    if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("running as root and cannot drop the capabilities that bypass permissions")
+    return prefix
+
+
+@contextlib.contextmanager
+def small_filesystem(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted on `where` (root only; skips otherwise), unmounted after."""
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small file system needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def remount(where: Path, options: str) -> None:
+    """Change the options of a file system mounted by small_filesystem (size=..., ro, rw)."""
+    subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True,
+                   capture_output=True)

@@ -128,3 +128,94 @@ def test_public_api_names_resolve_to_what_they_say() -> None:
 
     assert extract_fn is extract and callable(kttt_extract.extract_text)
     assert kttt_extract.Result.__name__ == "Result"
+
+
+# --------------------------------------------------------------------------- every exit code
+
+
+def _exit_table() -> dict[int, str]:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines()
+            if line.startswith("| ") and line[2].isdigit()]
+    return {int(code): name.strip() for code, name in rows}
+
+
+def test_readme_lists_every_exit_code() -> None:
+    assert _exit_table() == {int(s): s.name for s in ExitStatus}
+
+
+def _scenario(status: ExitStatus, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Command-line words that end with `status` (with the environment arranged for it)."""
+    from kttt_extract import guard
+    from tests.conftest import make_pdf
+
+    def write(name: str, data: bytes) -> str:
+        (tmp / name).write_bytes(data)
+        return str(tmp / name)
+
+    rules = tmp / "rules"
+    rules.mkdir()
+    (rules / "bad.yaml").write_text("concern: deadlines\nschema_version: 1\nrules: 3\n",
+                                    encoding="utf-8")
+    batch_in = tmp / "in"
+    batch_in.mkdir()
+    (batch_in / "empty.txt").write_bytes(b"")
+    if status is ExitStatus.MISSING_TOOL:
+        monkeypatch.setenv("PATH", str(tmp))
+    if status is ExitStatus.INTERRUPTED:
+        real_wait = guard.wait
+
+        def interrupted(*args: object, **kwargs: object) -> object:
+            monkeypatch.setattr(guard, "wait", real_wait)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(guard, "wait", interrupted)
+    if status is ExitStatus.INTERNAL:
+        from kttt_extract import pipeline
+
+        monkeypatch.setattr(pipeline, "build_view", lambda *a, **k: 1 / 0)
+    if status is ExitStatus.LIMIT:
+        import time
+
+        from kttt_extract import pipeline
+
+        monkeypatch.setattr(pipeline, "build_view", lambda *a, **k: time.sleep(30))
+    return {
+        ExitStatus.OK: ["extract", str(SAMPLE)],
+        ExitStatus.FINDINGS: ["rules", "check", str(rules)],
+        ExitStatus.USAGE: ["extract"],
+        ExitStatus.UNSUPPORTED: ["extract", write("x.bin", bytes(range(256)) * 16)],
+        ExitStatus.UNREADABLE: ["extract", str(tmp / "missing.pdf")],
+        ExitStatus.ENCRYPTED: ["extract", write("e.pdf", make_pdf(["KẾ HOẠCH"], password="pw"))],
+        ExitStatus.NO_TEXT: ["extract", "--ocr", "never", write("scan.pdf", make_pdf([]))],
+        ExitStatus.RULES: ["extract", "--rules", str(rules), str(SAMPLE)],
+        ExitStatus.MISSING_TOOL: ["extract", write("old.rtf", b"{\\rtf1 KE HOACH}")],
+        ExitStatus.BATCH_FAILURES: ["batch", str(batch_in), "-o", str(tmp / "out"), "-q"],
+        ExitStatus.OUTPUT: ["extract", str(SAMPLE), "-o", str(tmp)],
+        ExitStatus.LIMIT: ["extract", str(SAMPLE), "--timeout", "0.5"],
+        ExitStatus.BUSY: ["batch", str(batch_in), "-o", str(tmp / "busy"), "-q"],
+        ExitStatus.INTERNAL: ["extract", str(SAMPLE)],
+        ExitStatus.INTERRUPTED: ["extract", str(SAMPLE)],
+    }[status]
+
+
+@pytest.mark.parametrize("status", list(ExitStatus), ids=lambda s: s.name)
+def test_every_exit_code_is_reached(status: ExitStatus, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capfd: pytest.CaptureFixture[str]) -> None:
+    import contextlib
+
+    from kttt_extract.batch import lock_folder
+
+    args = _scenario(status, tmp_path, monkeypatch)
+    held = contextlib.nullcontext()
+    if status is ExitStatus.BUSY:
+        (tmp_path / "busy").mkdir()
+        held = lock_folder(tmp_path / "busy")  # type: ignore[assignment]
+    with held:
+        res = invoke(args, code=status, capfd=capfd)
+    if status not in (ExitStatus.OK, ExitStatus.FINDINGS, ExitStatus.USAGE):
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("kttt: "), res.stderr

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+STDOUT = "<stdout>"  # the name of standard output in messages
 
 
 class ExitStatus(IntEnum):
@@ -18,6 +22,9 @@ class ExitStatus(IntEnum):
     RULES = 7  # an invalid rule file
     MISSING_TOOL = 8  # an optional tool (LibreOffice, Tesseract) is needed and absent
     BATCH_FAILURES = 9  # `kttt batch`: some files failed, the rest were written
+    OUTPUT = 10  # the output cannot be written (permission, full disk, not a file, the input)
+    LIMIT = 11  # a document's work went over the time or memory limit, or its process died
+    BUSY = 12  # another `kttt batch` is writing into the same output folder
     INTERNAL = 70  # a bug: please report it
     INTERRUPTED = 130
 
@@ -34,14 +41,37 @@ class KtttError(Exception):
     def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.path = path
+        self.path = printable(path) if path is not None else None
         self.hint = hint
 
     def line(self) -> str:
         """The one-line form: `<file>: <what> (<what to do>)`."""
         where = f"{self.path}: " if self.path else ""
         tail = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.message}{tail}"
+        return printable(f"{where}{self.message}{tail}")
+
+
+def reason(exc: OSError) -> str:
+    """The system's words for an OSError ("no space left on device"), for the tail of a line."""
+    text = exc.strerror or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+def unescaped_bytes_shown(text: str) -> str:
+    """`text` fit for UTF-8 output: the undecodable bytes of a file name (kept by Python as
+    surrogate escapes) shown as `\\xff`."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file name produced
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def printable(text: str) -> str:
+    """`text` fit for one line of UTF-8: undecodable bytes shown as `\\xff`, and control
+    characters such as a newline as `\\x0a`."""
+    shown = unescaped_bytes_shown(text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", shown)
 
 
 class UnsupportedInput(KtttError):
@@ -55,7 +85,15 @@ class UnreadableInput(KtttError):
 
 
 class InputTooLarge(UnreadableInput):
+    """The input is over one of the size limits (file, unzipped, stream, pages)."""
+
     code = "too-large"
+
+
+class NotRegularFile(UnreadableInput):
+    """A FIFO, a device, a socket or a dangling link where a regular file was expected."""
+
+    code = "not-regular"
 
 
 class EncryptedPdf(KtttError):
@@ -71,6 +109,45 @@ class NoTextLayer(KtttError):
 class MissingTool(KtttError):
     code = "missing-tool"
     exit_status = ExitStatus.MISSING_TOOL
+
+
+class OutputError(KtttError):
+    """The output cannot be written where it was asked to go."""
+
+    code = "output"
+    exit_status = ExitStatus.OUTPUT
+
+
+class LimitExceeded(KtttError):
+    """One document's work went over a limit of the process that ran it."""
+
+    code = "limit"
+    exit_status = ExitStatus.LIMIT
+
+
+class TimeLimit(LimitExceeded):
+    code = "timeout"
+
+
+class MemoryLimit(LimitExceeded):
+    code = "memory"
+
+
+class PatternTimeout(LimitExceeded):
+    """A rule's pattern went over its own time limit on this text."""
+
+    code = "pattern-timeout"
+
+
+class ProcessDied(LimitExceeded):
+    """The process doing the work ended without an answer (killed, or crashed in native code)."""
+
+    code = "crashed"
+
+
+class Busy(KtttError):
+    code = "busy"
+    exit_status = ExitStatus.BUSY
 
 
 class RuleFileError(KtttError):
@@ -95,4 +172,13 @@ class RuleFileError(KtttError):
 
     def line(self) -> str:
         rid = f"{self.rule_id}: " if self.rule_id else ""
-        return f"{self.path}:{self.line_no}:{self.col}: {rid}{self.message}"
+        return printable(f"{self.path}:{self.line_no}:{self.col}: {rid}{self.message}")
+
+
+class InternalFailure(Exception):
+    """A bug (an exception that is not a KtttError) in the child process that did the work;
+    `details` is its traceback. The boundary reports it as exit 70."""
+
+    def __init__(self, message: str, details: str | None) -> None:
+        super().__init__(message)
+        self.details = details

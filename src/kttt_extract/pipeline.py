@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from kttt_extract.errors import PatternTimeout
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.timeframe import read_frame
@@ -49,6 +50,15 @@ def normal_text(loaded: Loaded, rules: RuleSet) -> NormText:
 
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
+    try:
+        return _stages(loaded, rules, keep_text)
+    except TimeoutError:  # a pattern's own time limit (regex's `timeout=`)
+        raise PatternTimeout("a rule's pattern took too long on this text", path=(
+            loaded.source.path), hint="a very long line or an unusual text; please report it "
+                                      "with the input") from None
+
+
+def _stages(loaded: Loaded, rules: RuleSet, keep_text: bool) -> Result:
     norm = normal_text(loaded, rules)
     view = build_view(norm, rules)
     ctx = Context.build(view, rules)

@@ -6,13 +6,24 @@ imported inside command bodies so that `kttt --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
 from typing import NoReturn
 
 import typer
 from typer._click import ClickException  # typer >= 0.29 vendors click here
 
-from kttt_extract.errors import ExitStatus, KtttError
+from kttt_extract.errors import (
+    STDOUT,
+    ExitStatus,
+    InternalFailure,
+    KtttError,
+    OutputError,
+    printable,
+    reason,
+)
 
 app = typer.Typer(
     name="kttt",
@@ -58,30 +69,62 @@ def main(argv: list[str] | None = None) -> int:
     args = [a for a in args if a != "--traceback"]
     try:
         status = app(args=args, standalone_mode=False)
+        sys.stdout.flush()  # a full or closed stdout is reported here, not at interpreter exit
     except KtttError as exc:
         if debug:
             raise
-        sys.stderr.write(f"kttt: error: {exc.line()}\n")
-        return int(exc.exit_status)
+        _silence_stdout_if(isinstance(exc, OutputError) and exc.path == STDOUT)
+        return _error(exc.line(), exc.exit_status)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("kttt: interrupted\n")
-        return int(ExitStatus.INTERRUPTED)
+        return _error("interrupted", ExitStatus.INTERRUPTED, prefix="kttt: ")
     except ClickException as exc:
         exc.show()
         return int(ExitStatus.USAGE)
-    except BrokenPipeError:
+    except BrokenPipeError:  # `kttt ... | head`: the reader has what it wanted
+        _silence_stdout_if(True)
         return int(ExitStatus.OK)
-    except Exception as exc:  # the one boundary: a bug must not print a traceback to users
+    except OSError as exc:  # an environment error no command turned into a KtttError
         if debug:
             raise
-        sys.stderr.write(
-            f"kttt: internal error: {type(exc).__name__}: {exc} "
-            "(please report it with the input file; rerun with --traceback for details)\n"
-        )
-        return int(ExitStatus.INTERNAL)
+        _silence_stdout_if(exc.filename is None)
+        where = printable(str(exc.filename)) if exc.filename else STDOUT
+        status = ExitStatus.OUTPUT if exc.errno in _WRITE_ERRORS else ExitStatus.UNREADABLE
+        return _error(f"{where}: {reason(exc)}", status)
+    except Exception as exc:  # the one boundary: a bug must not print a traceback to users
+        remote = isinstance(exc, InternalFailure)  # a bug in the child: its own words
+        if debug and not remote:
+            raise
+        if debug and isinstance(exc, InternalFailure) and exc.details:
+            sys.stderr.write(exc.details)
+        what = str(exc) if remote else f"{type(exc).__name__}: {exc}"
+        return _error(f"internal error: {printable(what)} "
+                      "(please report it with the input file; rerun with --traceback for "
+                      "details)", ExitStatus.INTERNAL, prefix="kttt: ")
+    if status == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into this return value
+        return _error("interrupted", ExitStatus.INTERRUPTED, prefix="kttt: ")
     return status if isinstance(status, int) else int(ExitStatus.OK)
+
+
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EPIPE})
+
+
+def _error(line: str, status: ExitStatus, prefix: str = "kttt: error: ") -> int:
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"{prefix}{line}\n")
+        sys.stderr.flush()
+    return int(status)
+
+
+def _silence_stdout_if(broken: bool) -> None:
+    """After stdout failed, point it at /dev/null so that the final flush cannot fail again."""
+    if not broken:
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def entry() -> NoReturn:

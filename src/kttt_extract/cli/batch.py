@@ -5,13 +5,29 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kttt_extract.cli import app
-from kttt_extract.cli.extract import OcrFlagCommand, OcrOpt, RulesOpt, ocr_mode
+from kttt_extract.cli.options import (
+    MaxAliasesOpt,
+    MaxMemoryOpt,
+    MaxPagesOpt,
+    MaxPixelsOpt,
+    MaxRuleSizeOpt,
+    MaxSizeOpt,
+    MaxStreamOpt,
+    MaxUnzippedOpt,
+    OcrFlagCommand,
+    OcrOpt,
+    RulesOpt,
+    TimeoutOpt,
+    load_options,
+    rule_limits,
+)
 from kttt_extract.errors import ExitStatus, KtttError
 
 if TYPE_CHECKING:
@@ -29,9 +45,9 @@ class BatchFailures(KtttError):
 
 @app.command("batch", cls=OcrFlagCommand)
 def batch_cmd(
-    in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR",
+    in_dir: Annotated[Path, typer.Argument(metavar="IN_DIR", readable=False,
                                            help="Folder to convert (searched recursively).")],
-    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT_DIR",
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT_DIR", readable=False,
                                          help="Folder for the JSON files, "
                                          "manifest.jsonl and the roll-up tables.")],
     glob: Annotated[str | None, typer.Option(help="Only files whose name matches, e.g. '*.pdf' "
@@ -43,25 +59,32 @@ def batch_cmd(
     force: Annotated[bool, typer.Option("--force", help="Redo files already done.")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast",
                                             help="Stop at the first failed file.")] = False,
-    timeout: Annotated[float, typer.Option(min=0, help="Seconds allowed per file (0: no limit).")
-                       ] = 120.0,
-    max_memory: Annotated[int, typer.Option("--max-memory", min=0,
-                                            help="MB of memory per worker (0: no limit).")
-                          ] = 2048,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="Also read files that symbolic links lead to outside IN_DIR.")
+                               ] = False,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
     rules: RulesOpt = None,
     ocr: OcrOpt = "auto",
+    max_size: MaxSizeOpt = 50,
+    max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    max_rule_size: MaxRuleSizeOpt = 5,
+    max_aliases: MaxAliasesOpt = 1000,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
                      ] = False,
 ) -> None:
     """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
     from kttt_extract.batch import BatchOptions, run_batch
-    from kttt_extract.loaders import LoadOptions
-    from kttt_extract.ruleset import load_rules
 
-    # documents run in parallel already: one tesseract per worker; the workers get the rules
-    load = LoadOptions(ocr=ocr_mode(ocr), ocr_jobs=1, rules=load_rules(rules))
+    load = replace(load_options(ocr, None, max_size, max_unzipped, max_pages, max_stream,
+                                max_pixels, timeout), ocr_jobs=1)  # one Tesseract per worker
     options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
-                           timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load)
+                           timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load,
+                           follow_links=follow_symlinks,
+                           rule_limits=rule_limits(max_rule_size, max_aliases))
     with _reporter(quiet) as report:
         summary = run_batch(in_dir, output, options, progress=report)
     _print_summary(summary, quiet)

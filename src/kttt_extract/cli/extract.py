@@ -1,76 +1,99 @@
-"""`kttt extract`, `kttt text`, `kttt schema`."""
+"""`kttt extract`, `kttt text`, `kttt schema`.
+
+A document is read in a child process under the time and memory limits (kttt_extract.guard);
+the parent checks the output path first, then writes what the child returns.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import typer.core
-from typer._click import Context  # typer >= 0.29 vendors click here
 
 from kttt_extract.cli import app
-
-MB = 1024 * 1024
+from kttt_extract.cli.options import (
+    MaxAliasesOpt,
+    MaxMemoryOpt,
+    MaxPagesOpt,
+    MaxPixelsOpt,
+    MaxRuleSizeOpt,
+    MaxSizeOpt,
+    MaxStreamOpt,
+    MaxUnzippedOpt,
+    OcrFlagCommand,
+    OcrOpt,
+    PasswordOpt,
+    RulesOpt,
+    TimeoutOpt,
+    limits,
+    load_options,
+    rule_limits,
+)
+from kttt_extract.errors import STDOUT, OutputError, printable, reason
 
 if TYPE_CHECKING:
-    from kttt_extract.loaders import LoadOptions, OcrMode
-    from kttt_extract.ruleset import RuleSet
-
-FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.")]
-RulesOpt = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Extra rule directory; its rules replace shipped ones by id."),
-]
-OCR_MODES = ("auto", "always", "never")
-OcrOpt = Annotated[
-    str, typer.Option("--ocr", metavar="auto|always|never", help=(
-        "OCR PDF pages whose text layer is missing or garbage (auto, when Tesseract is "
-        "installed), every page (always; `--ocr` alone), or none (never)."))
-]
-PasswordOpt = Annotated[
-    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
-]
-MaxSizeOpt = Annotated[int, typer.Option("--max-size", help="Refuse inputs over this many MB.")]
-MaxUnzippedOpt = Annotated[
-    int, typer.Option("--max-unzipped", help="Refuse a DOCX whose parts expand over this many MB.")
-]
-
-
-class OcrFlagCommand(typer.core.TyperCommand):
-    """A command whose `--ocr` may stand alone: `--ocr` without a mode means `--ocr always`."""
-
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        out: list[str] = []
-        for i, arg in enumerate(args):
-            out.append(arg)
-            if arg == "--ocr" and (i + 1 == len(args) or args[i + 1] not in OCR_MODES):
-                out[-1] = "--ocr=always"
-        return super().parse_args(ctx, out)
-
-
-def ocr_mode(value: str) -> OcrMode:
-    """The mode named on the command line (a bad one is a usage error)."""
-    if value not in OCR_MODES:
-        raise typer.BadParameter(f"{value!r} is not one of auto, always, never",
-                                 param_hint="--ocr")
-    return cast("OcrMode", value)
-
-
-def load_options(ocr: str, password: str | None, max_size: int, max_unzipped: int = 200,
-                 rules: RuleSet | None = None) -> LoadOptions:
     from kttt_extract.loaders import LoadOptions
+    from kttt_extract.ruleset.load import RuleLimits
 
-    return LoadOptions(max_bytes=max_size * MB, max_unzipped=max_unzipped * MB,
-                       ocr=ocr_mode(ocr), password=password, rules=rules)
+# readable=False: click would refuse an unreadable file as a usage error; the loader says why
+FileArg = Annotated[Path, typer.Argument(help="A PDF, DOCX, DOC/RTF/ODT or text/Markdown file.",
+                                         readable=False)]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the child needs to extract one document."""
+
+    file: Path
+    rules: Path | None
+    rule_limits: RuleLimits | None
+    options: LoadOptions
+    keep_text: bool = True
+    pretty: bool = False
+
+
+def _extract(job: _Job) -> bytes:
+    from kttt_extract.emit.json import dumps
+    from kttt_extract.pipeline import extract
+    from kttt_extract.ruleset import load_rules
+
+    ruleset = load_rules(job.rules, limits=job.rule_limits)
+    options = replace(job.options, rules=ruleset)  # the loaders read the same rules
+    result = extract(job.file, rules=ruleset, options=options, keep_text=job.keep_text)
+    return dumps(result, pretty=job.pretty)
+
+
+def _text(job: _Job) -> bytes:
+    from kttt_extract.loaders import load
+    from kttt_extract.pipeline import normal_text
+    from kttt_extract.ruleset import load_rules
+
+    ruleset = load_rules(job.rules, limits=job.rule_limits)
+    loaded = load(job.file, replace(job.options, rules=ruleset))
+    return (normal_text(loaded, ruleset).text + "\n").encode("utf-8")
+
+
+def write_stdout(data: bytes) -> None:
+    """Write the payload to stdout; a full or failing stdout is an OutputError (exit 10)."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write: {reason(exc)}", path=STDOUT) from None
 
 
 @app.command("extract", cls=OcrFlagCommand)
 def extract_cmd(
     file: FileArg,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the JSON here (atomically).")
+        Path | None, typer.Option("-o", "--output", help="Write the JSON here (atomically).",
+                                  readable=False)
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the JSON.")] = False,
     no_text: Annotated[
@@ -81,40 +104,52 @@ def extract_cmd(
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
+    max_rule_size: MaxRuleSizeOpt = 5,
+    max_aliases: MaxAliasesOpt = 1000,
 ) -> None:
     """Extract the v1 JSON of one document to stdout (or -o FILE)."""
-    from kttt_extract.emit.atomic import write_atomic
-    from kttt_extract.emit.json import dumps
-    from kttt_extract.pipeline import extract
-    from kttt_extract.ruleset import load_rules
+    from kttt_extract import guard
+    from kttt_extract.emit.atomic import check_target, write_atomic
 
-    ruleset = load_rules(rules)
-    options = load_options(ocr, password, max_size, max_unzipped, ruleset)
-    result = extract(file, rules=ruleset, options=options, keep_text=not no_text)
-    data = dumps(result, pretty=pretty)
+    if output is not None:  # refuse a bad -o before doing the work
+        check_target(output, protect=file, follow_links=True)
+    options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
+                           max_pixels, timeout)
+    job = _Job(file, rules, rule_limits(max_rule_size, max_aliases), options,
+               keep_text=not no_text, pretty=pretty)
+    data = guard.run(_extract, job, limits(timeout, max_memory), name=printable(str(file)))
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        write_stdout(data)
     else:
-        write_atomic(output, data)
+        write_atomic(output, data, protect=file, follow_links=True)
 
 
 @app.command("text", cls=OcrFlagCommand)
 def text_cmd(
     file: FileArg,
+    rules: RulesOpt = None,
     ocr: OcrOpt = "auto",
     password: PasswordOpt = None,
     max_size: MaxSizeOpt = 50,
     max_unzipped: MaxUnzippedOpt = 200,
+    max_pages: MaxPagesOpt = 5000,
+    max_stream: MaxStreamOpt = 256,
+    max_pixels: MaxPixelsOpt = 150,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
 ) -> None:
     """Print the normalised text: what the rules see."""
-    from kttt_extract.loaders import load
-    from kttt_extract.pipeline import normal_text
-    from kttt_extract.ruleset import load_rules
+    from kttt_extract import guard
 
-    rules = load_rules()
-    loaded = load(file, load_options(ocr, password, max_size, max_unzipped, rules))
-    sys.stdout.write(normal_text(loaded, rules).text + "\n")
+    options = load_options(ocr, password, max_size, max_unzipped, max_pages, max_stream,
+                           max_pixels, timeout)
+    job = _Job(file, rules, None, options)
+    write_stdout(guard.run(_text, job, limits(timeout, max_memory), name=printable(str(file))))
 
 
 @app.command("schema")

@@ -15,13 +15,27 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kttt_extract.cli import app, fail
-from kttt_extract.errors import ExitStatus
+from kttt_extract.cli.options import (
+    MaxAliasesOpt,
+    MaxMemoryOpt,
+    MaxRuleSizeOpt,
+    TimeoutOpt,
+    limits,
+    rule_limits,
+)
+from kttt_extract.errors import ExitStatus, printable, unescaped_bytes_shown
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
+    from kttt_extract.guard import Limits
+    from kttt_extract.model import Result
+    from kttt_extract.ruleset import RuleSet
     from kttt_extract.ruleset.check import Problem, Report
+    from kttt_extract.ruleset.load import RuleLimits
     from kttt_extract.score import DocScore, ListScore, Sample, Summary
+
+MAX_JSON = 256 * 1024 * 1024  # an expected file or a baseline larger than this is refused
 
 rules_app = typer.Typer(name="rules", help="Check and test rule files.", no_args_is_help=True,
                         rich_markup_mode=None)
@@ -41,32 +55,44 @@ class TestFormat(StrEnum):
     github = "github"
 
 
-RULES_DIR_ARG = typer.Argument(None, help="A rule directory (default: the shipped rules); it is "
+# readable=False on paths: click would turn an unreadable one into a usage error (exit 2)
+RULES_DIR_ARG = typer.Argument(None, readable=False,
+                               help="A rule directory (default: the shipped rules); it is "
                                "merged over the shipped rules as `kttt extract --rules` does.")
 CHECK_FORMAT_OPT = typer.Option(CheckFormat.text, "--format", help="Output format.")
 TEST_FORMAT_OPT = typer.Option(TestFormat.text, "--format", help="Output format.")
-SAMPLES_OPT = typer.Option(..., "--samples", help="Folder of <doc>.<ext> files, each with a "
+SAMPLES_OPT = typer.Option(..., "--samples", readable=False,
+                           help="Folder of <doc>.<ext> files, each with a "
                            "hand-written <doc>.expected.json beside it.")
-BASELINE_OPT = typer.Option(None, "--baseline", help="Fail when an F1 falls more than --margin "
+BASELINE_OPT = typer.Option(None, "--baseline", readable=False,
+                            help="Fail when an F1 falls more than --margin "
                             "below this saved baseline (all documents, or any one document).")
 MARGIN_OPT = typer.Option(0.02, "--margin", min=0.0, help="Allowed F1 drop.")
-SAVE_BASELINE_OPT = typer.Option(None, "--save-baseline",
+SAVE_BASELINE_OPT = typer.Option(None, "--save-baseline", readable=False,
                                  help="Write the scores here as a new baseline.")
-JUNIT_OPT = typer.Option(None, "--junit", help="Also write JUnit XML here (one testcase per "
-                         "document and list).")
-FILE_ARG = typer.Argument(..., help="A document.")
-EXPECTED_ARG = typer.Argument(..., help="Its hand-written expected JSON.")
-EXTRA_RULES_OPT = typer.Option(None, "--rules", help="Extra rule directory; its rules replace "
-                               "shipped ones by id.")
+JUNIT_OPT = typer.Option(None, "--junit", readable=False,
+                         help="Also write JUnit XML here (one testcase per document and list).")
+FILE_ARG = typer.Argument(..., readable=False, help="A document.")
+EXPECTED_ARG = typer.Argument(..., readable=False, help="Its hand-written expected JSON.")
+EXTRA_RULES_OPT = typer.Option(None, "--rules", readable=False,
+                               help="Extra rule directory; its rules replace shipped ones by id.")
+
+
+def _check(task: tuple[Path | None, RuleLimits]) -> Report:
+    from kttt_extract.ruleset.check import check_rules
+
+    return check_rules(task[0], limits=task[1])
 
 
 @rules_app.command("check")
-def check_cmd(rules_dir: Path | None = RULES_DIR_ARG, fmt: CheckFormat = CHECK_FORMAT_OPT
-              ) -> None:
+def check_cmd(rules_dir: Path | None = RULES_DIR_ARG, fmt: CheckFormat = CHECK_FORMAT_OPT,
+              timeout: TimeoutOpt = 600.0, max_memory: MaxMemoryOpt = 2048,
+              max_rule_size: MaxRuleSizeOpt = 5, max_aliases: MaxAliasesOpt = 1000) -> None:
     """Validate rule files, lint them, time their patterns and run their examples."""
-    from kttt_extract.ruleset.check import check_rules
+    from kttt_extract import guard
 
-    report = check_rules(rules_dir)
+    report = guard.run(_check, (rules_dir, rule_limits(max_rule_size, max_aliases)),
+                       limits(timeout, max_memory), name=str(rules_dir or "rules"))
     if fmt is CheckFormat.json:
         _out(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
     elif fmt is CheckFormat.junit:
@@ -88,6 +114,10 @@ def test_cmd(
     save_baseline: Path | None = SAVE_BASELINE_OPT,
     junit: Path | None = JUNIT_OPT,
     fmt: TestFormat = TEST_FORMAT_OPT,
+    timeout: TimeoutOpt = 120.0,
+    max_memory: MaxMemoryOpt = 2048,
+    max_rule_size: MaxRuleSizeOpt = 5,
+    max_aliases: MaxAliasesOpt = 1000,
 ) -> None:
     """Extract every sample with the merged rules and score it against its expected file."""
     from kttt_extract.ruleset import load_rules
@@ -98,8 +128,8 @@ def test_cmd(
     found = find_samples(samples)
     if not found:
         fail(f"{samples}: no <doc>.expected.json with a document beside it", ExitStatus.USAGE)
-    ruleset = load_rules(rules_dir)
-    summary = _score_samples(found, ruleset)
+    ruleset = load_rules(rules_dir, limits=rule_limits(max_rule_size, max_aliases))
+    summary = _score_samples(found, ruleset, limits(timeout, max_memory))
     old = _read_json(baseline) if baseline else None
     drops = _drops(summary, old, margin) if old is not None else {}
     _emit_test(summary, found, drops, fmt, baseline)
@@ -113,13 +143,16 @@ def test_cmd(
 
 @app.command("eval")
 def eval_cmd(file: Path = FILE_ARG, expected: Path = EXPECTED_ARG,
-             rules: Path | None = EXTRA_RULES_OPT, fmt: TestFormat = TEST_FORMAT_OPT) -> None:
+             rules: Path | None = EXTRA_RULES_OPT, fmt: TestFormat = TEST_FORMAT_OPT,
+             timeout: TimeoutOpt = 120.0, max_memory: MaxMemoryOpt = 2048,
+             max_rule_size: MaxRuleSizeOpt = 5, max_aliases: MaxAliasesOpt = 1000) -> None:
     """Score one document against its expected JSON (P/R/F1, missed and invented items)."""
     from kttt_extract.ruleset import load_rules
     from kttt_extract.score import Sample
 
     sample = Sample(file.name, file, expected)
-    summary = _score_samples([sample], load_rules(rules))
+    ruleset = load_rules(rules, limits=rule_limits(max_rule_size, max_aliases))
+    summary = _score_samples([sample], ruleset, limits(timeout, max_memory))
     _emit_test(summary, [sample], {}, fmt, None)
     if summary.documents[0].error:
         raise typer.Exit(int(ExitStatus.FINDINGS))
@@ -184,16 +217,24 @@ def _check_junit(report: Report) -> Element:
 # ----------------------------------------------------------------------------- test output
 
 
-def _score_samples(samples: list[Sample], ruleset: Any) -> Summary:
-    from kttt_extract.errors import KtttError
+def _extract(task: tuple[Path, RuleSet]) -> Result:
     from kttt_extract.pipeline import extract
-    from kttt_extract.score import Summary, read_expected, score
+
+    return extract(task[0], rules=task[1])
+
+
+def _score_samples(samples: list[Sample], ruleset: RuleSet, bounds: Limits) -> Summary:
+    """Extract each sample in a child process under `bounds` and score it."""
+    from kttt_extract import guard
+    from kttt_extract.errors import KtttError
+    from kttt_extract.score import Summary, score
 
     scores = []
     for sample in samples:
-        expected = read_expected(sample.expected)
+        expected = _read_json(sample.expected)
         try:
-            result = extract(sample.input, rules=ruleset)
+            result = guard.run(_extract, (sample.input, ruleset), bounds,
+                               name=printable(str(sample.input)))
         except KtttError as exc:
             scores.append(score(None, expected, sample.name, error=exc.line()))
             continue
@@ -338,8 +379,11 @@ def _rel(path: str | Path) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """An expected file or a baseline: a regular file (a FIFO would block), then its JSON."""
+    from kttt_extract.fileio import check_regular
     from kttt_extract.score import read_expected
 
+    check_regular(path, MAX_JSON)
     return read_expected(path)
 
 
@@ -350,4 +394,4 @@ def _write(path: Path, text: str) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
+    sys.stdout.write(unescaped_bytes_shown(text))

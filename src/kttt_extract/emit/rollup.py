@@ -3,6 +3,9 @@
 Rows are read from the JSON each document was written as (not from a `Result`), so a resumed
 batch rolls up the files it skipped too. Output is byte-stable: the same documents give
 byte-identical files (CSV in UTF-8 with a BOM for Excel; the workbook with fixed dates).
+Text that a spreadsheet would take for a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return; document text and file names can) stays text: in the CSV it gets a leading `'`,
+in the workbook its cell is typed as a string.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ TABLES = ("targets", "deadlines", "tasks")
 XLSX = "rollup.xlsx"
 _TAIL = ("section", "rule", "span")
 EXCEL_ROWS = 1_048_576
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def item_columns(table: str) -> tuple[str, ...]:
@@ -78,6 +82,8 @@ def _csv_bytes(header: tuple[str, ...], rows: list[list[Cell]]) -> bytes:
 def _csv_cell(value: Cell) -> Cell:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 
@@ -86,18 +92,28 @@ def _xlsx_bytes(headers: dict[str, tuple[str, ...]], rows: dict[str, list[list[C
     import io
 
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     for table in TABLES:
         sheet = book.create_sheet(table)
         sheet.append(list(headers[table]))
         for row in rows[table][:EXCEL_ROWS - 1]:  # the CSV keeps every row
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v)[:32767] if isinstance(v, str) else v
-                          for v in row])
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
     buf = io.BytesIO()
     book.save(buf)
     return _stable_zip(buf.getvalue())
+
+
+def _xlsx_cell(sheet: Any, value: Cell) -> Any:
+    """A cell for the write-only sheet: text always typed as a string, never as a formula."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:32767])
+    cell.data_type = "s"
+    return cell
 
 
 def _stable_zip(data: bytes) -> bytes:

@@ -14,7 +14,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kttt_extract.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+from kttt_extract.errors import UnreadableInput, UnsupportedInput, printable
+from kttt_extract.fileio import read_regular
 from kttt_extract.model import Loaded, SourceFormat
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ class LoadOptions:
 
     max_bytes: int = 50 * MB  # refuse larger inputs (override with --max-size)
     max_unzipped: int = 200 * MB  # refuse a DOCX whose parts expand beyond this (zip bombs)
+    max_pages: int = 5000  # refuse a PDF with more pages (a page-tree bomb)
+    max_stream: int = 256 * MB  # refuse a PDF stream that inflates beyond this (a Flate bomb)
+    max_pixels: int = 150_000_000  # render an OCR page at a lower resolution above this
     password: str | None = None
     # auto: OCR the PDF pages whose text layer fails the judge (scans, broken fonts), when
     # Tesseract is installed; always: OCR every page; never: no OCR (a failing page is an error).
@@ -108,26 +112,10 @@ _MODULES: dict[str, str] = {
 
 
 def read_input(path: Path | str, options: LoadOptions) -> bytes:
-    """Read a file's bytes with the size limit applied before reading it whole."""
-    p = Path(path)
-    name = str(path)
-    if p.is_dir():
-        raise UnsupportedInput("is a directory", path=name, hint="use `kttt batch` for folders")
-    try:
-        size = p.stat().st_size
-        if size > options.max_bytes:
-            raise InputTooLarge(
-                f"file is {size / MB:.1f} MB, over the {options.max_bytes / MB:.0f} MB limit",
-                path=name, hint="raise it with --max-size")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableInput("no such file", path=name) from None
-    except PermissionError:
-        raise UnreadableInput("permission denied", path=name) from None
-    except OSError as exc:
-        raise UnreadableInput(f"cannot read: {exc.strerror}", path=name) from None
+    """Read a document's bytes: a regular file only, and never more than `max_bytes`."""
+    data = read_regular(path, options.max_bytes)
     if not data.strip():
-        raise UnreadableInput("empty file", path=name)
+        raise UnreadableInput("empty file", path=str(path))
     return data
 
 
@@ -135,7 +123,7 @@ def load(path: Path | str, options: LoadOptions | None = None) -> Loaded:
     """Read a document from disk and return its blocks."""
     opts = options or LoadOptions()
     data = read_input(path, opts)
-    return load_bytes(data, str(path), opts)
+    return load_bytes(data, printable(str(path)), opts)
 
 
 def load_bytes(data: bytes, path: str, options: LoadOptions | None = None) -> Loaded:

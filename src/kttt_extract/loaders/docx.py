@@ -19,8 +19,8 @@ from docx.exceptions import PythonDocxError
 from docx.oxml.exceptions import XmlchemyError
 
 from kttt_extract import encodings
-from kttt_extract.errors import InputTooLarge, UnreadableInput
-from kttt_extract.loaders import MB, LoadOptions, sha256
+from kttt_extract.errors import UnreadableInput
+from kttt_extract.loaders import LoadOptions, sha256, ziplimit
 from kttt_extract.loaders.docx_numbering import Numbering, Styles
 from kttt_extract.loaders.docx_numbering import format_counter as _format  # noqa: F401 (tests)
 from kttt_extract.loaders.docx_xml import (
@@ -265,17 +265,13 @@ def _walk(parts: _Parts) -> list[Block]:
 
 
 def _check_size(data: bytes, path: str, options: LoadOptions) -> list[str]:
-    """Refuse a package whose members declare more than `max_unzipped` bytes (a zip bomb);
-    return the XML parts that carry a DTD (`<!DOCTYPE`), which Word never writes. The parser
-    of python-docx neither expands nor fetches it (lxml with resolve_entities=False and no
-    network); the parts are only named in a warning."""
+    """Refuse a package that expands beyond `max_unzipped`, counted while inflating (zip bombs,
+    lying headers); return the XML parts that carry a DTD (`<!DOCTYPE`), which Word never
+    writes. The parser of python-docx neither expands nor fetches it (lxml with
+    resolve_entities=False and no network); the parts are only named in a warning."""
+    ziplimit.check_package(data, path, options.max_unzipped)
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-            if total > options.max_unzipped:
-                raise InputTooLarge(f"DOCX expands to {total / MB:.3g} MB, over the "
-                                    f"{options.max_unzipped / MB:.3g} MB limit",
-                                    path=path, hint="raise it with --max-unzipped")
             return [info.filename for info in zf.infolist() if _has_dtd(zf, info)]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise UnreadableInput("damaged DOCX: not a valid ZIP archive", path=path,

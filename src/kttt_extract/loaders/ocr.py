@@ -29,7 +29,7 @@ import pypdfium2.raw as pdfium_c
 import regex
 
 from kttt_extract.errors import EncryptedPdf, MissingTool, UnreadableInput
-from kttt_extract.loaders import LoadOptions, sha256
+from kttt_extract.loaders import LoadOptions, pdflimits, sha256
 from kttt_extract.loaders.ocrfix import Fixer
 from kttt_extract.loaders.ocrprep import prepare
 from kttt_extract.loaders.syllables import Lexicon
@@ -125,13 +125,15 @@ def _columns(data: dict[str, list[Any]], idx: list[int], width: int) -> list[lis
     return parts
 
 
-def _render(doc: Any, index: int, path: str) -> Any:
-    """Page `index` as an RGB PIL image at DPI (form fields such as a signature's appearance
-    drawn); the page is closed before returning."""
+def _render(doc: Any, index: int, path: str, max_pixels: int) -> Any:
+    """Page `index` as an RGB PIL image at DPI, lower for a page above `max_pixels` (form
+    fields such as a signature's appearance drawn); the page is closed before returning."""
     try:
         page = doc[index]
         try:
-            bitmap = page.render(scale=DPI / 72, may_draw_forms=True)
+            width, height = page.get_size()
+            scale = pdflimits.render_scale(width, height, DPI, max_pixels)
+            bitmap = page.render(scale=scale, may_draw_forms=True)
             return bitmap.to_pil()
         finally:
             page.close()
@@ -269,7 +271,7 @@ def _recognise_all(engine: Any, doc: Any, options: LoadOptions, path: str,
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done[running.pop(future)] = future.result()
-            image = _render(doc, number - 1, path)
+            image = _render(doc, number - 1, path, options.max_pixels)
             running[pool.submit(_recognise, engine, image, options, number, path)] = number
         for future, number in running.items():
             done[number] = future.result()

@@ -23,7 +23,7 @@ import regex
 
 from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, UnreadableInput
-from kttt_extract.loaders import LoadOptions, pdfannots, pdfroute, sha256
+from kttt_extract.loaders import LoadOptions, pdfannots, pdflimits, pdfroute, sha256
 from kttt_extract.loaders.pdf_tables import PdfTable, read_tables
 from kttt_extract.loaders.textlayer import PageText, needs_image_cover
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
@@ -83,6 +83,7 @@ class _Page:
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     """Read the text layer of a PDF: one `hard_wrapped` paragraph block per line. Pages whose
     text layer fails the judge (scans, broken fonts) go to OCR as `options.ocr` says."""
+    pdflimits.check(data, path, options)  # pages and inflated streams, before pdfium reads
     pages, counted = _read_document(data, path, options.password)
     signatures, unread = _signatures(data, options.password, counted) if counted else ((), ())
     dropped = _furniture(pages)

@@ -20,50 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import ValidationError
 
 from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset.examples import ExampleRunner, Extractor, Outcome, examples_of
 from kttt_extract.ruleset.load import (
     CompiledRule,
+    RuleLimits,
     RuleSet,
-    _Loader,
     _nearest,
-    _plain,
     _rule_id_at,
     compile_rule,
-    read_rule_file,
+    compose,
+    parse_rule_text,
+    read_rule_text,
     shipped_rules_dir,
 )
+from kttt_extract.ruleset.patterncost import SLOW_SECONDS, slow_input
 from kttt_extract.ruleset.schema import Rule, RuleFile
 from kttt_extract.textnorm import fold_tones
 
 Severity = Literal["error", "warning"]
 Where = dict[tuple[Any, ...], tuple[int, int]]
-SLOW_SECONDS = 0.5
 DEFAULT_REFERENCE_DATE = dt.date(2026, 1, 1)
-
-_VI_LINE = (
-    "Ủy ban nhân dân huyện chủ trì, phối hợp với các phòng, ban, ngành liên quan tổ chức thực "
-    "hiện có hiệu quả các nhiệm vụ, giải pháp đến năm 2030, bảo đảm 100% số xã đạt chuẩn; "
-)
-ADVERSARIAL: tuple[tuple[str, str], ...] = (
-    ("'a' * 5000", "a" * 5000),
-    ("'a' * 5000 + '!'", "a" * 5000 + "!"),
-    ("' ' * 5000", " " * 5000),
-    ("' ' * 5000 + '!'", " " * 5000 + "!"),
-    ("'1.' * 2000", "1." * 2000),
-    ("'1.' * 2000 + 'x'", "1." * 2000 + "x"),
-    ("'1' * 5000 + '!'", "1" * 5000 + "!"),
-    ("'x' * 5000 + '!'", "x" * 5000 + "!"),
-    ("'A' * 5000 + '!'", "A" * 5000 + "!"),
-    ("'Ư ' * 2500 + '!'", "Ư " * 2500 + "!"),
-    ("'- a\\n' * 1250", "- a\n" * 1250),
-    ("a long Vietnamese line", _VI_LINE * 30),
-    ("a long Vietnamese line + '!'", _VI_LINE.upper() * 30 + "!"),
-)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -105,6 +84,7 @@ class FileState:
     """A rule file as far as it could be read: parsed, compiled, and whether it is valid."""
 
     path: Path
+    text: str | None = None  # as read, once: the file is not read again
     parsed: RuleFile | None = None
     where: Where = field(default_factory=dict)
     compiled: list[CompiledRule] = field(default_factory=list)
@@ -112,22 +92,25 @@ class FileState:
 
 
 def check_rules(rules_dir: Path | str | None = None, *, examples: bool = True,
-                timeout: float = SLOW_SECONDS, extract: Extractor | None = None) -> Report:
+                timeout: float = SLOW_SECONDS, extract: Extractor | None = None,
+                limits: RuleLimits | None = None) -> Report:
     """Check a user rule directory together with the shipped rules (or the shipped ones alone)."""
     shipped = shipped_rules_dir()
     if rules_dir is None or _same_dir(Path(rules_dir), shipped):
-        return check_dirs([shipped], examples=examples, timeout=timeout, extract=extract)
+        return check_dirs([shipped], examples=examples, timeout=timeout, extract=extract,
+                          limits=limits)
     user = Path(rules_dir)
     if not user.is_dir():
         raise RuleFileError("not a rule directory", path=str(user))
     skip = {p for p in shipped.glob("*.yaml") if _identical(p, user / p.name)}
     return check_dirs([shipped, user], examples=examples, timeout=timeout, extract=extract,
-                      skip=skip)
+                      skip=skip, limits=limits)
 
 
 def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = SLOW_SECONDS,
                extract: Extractor | None = None, skip: set[Path] | None = None,
-               example_dirs: Sequence[Path] | None = None) -> Report:
+               example_dirs: Sequence[Path] | None = None,
+               limits: RuleLimits | None = None) -> Report:
     """Check directories merged in this order (no shipped rules added).
 
     `example_dirs` runs only the examples of files in those directories (default: all)."""
@@ -137,7 +120,7 @@ def check_dirs(dirs: Sequence[Path], *, examples: bool = True, timeout: float = 
         if not folder.is_dir():
             raise RuleFileError("not a rule directory", path=str(folder))
         paths = [p for p in sorted(folder.glob("*.yaml")) if p not in (skip or set())]
-        folder_states = [check_file(p, report.problems, timeout) for p in paths]
+        folder_states = [check_file(p, report.problems, timeout, limits) for p in paths]
         report.problems.extend(_duplicate_ids(folder_states))
         report.problems.extend(_overrides(states, folder_states))
         states.extend(folder_states)
@@ -200,17 +183,20 @@ def _outcome_problem(outcome: Outcome) -> Problem | None:
     return Problem(str(ex.file), ex.line, ex.col, ex.rule_id, outcome.message, "error", "example")
 
 
-def check_file(path: Path, problems: list[Problem], timeout: float | None = SLOW_SECONDS
-               ) -> FileState:
+def check_file(path: Path, problems: list[Problem], timeout: float | None = SLOW_SECONDS,
+               limits: RuleLimits | None = None) -> FileState:
     """Validate, compile and lint one file, appending what is wrong to `problems`.
 
     `timeout=None` skips timing the patterns."""
     state = FileState(path)
+    lim = limits or RuleLimits()
     try:
-        state.parsed, state.where = read_rule_file(path)
+        state.text = read_rule_text(path, lim)
+        state.parsed, state.where = parse_rule_text(state.text, str(path), lim)
     except RuleFileError as exc:
         first = Problem(str(path), exc.line_no, exc.col, exc.rule_id, exc.message, code="schema")
-        problems.extend(schema_problems(path) or [first])
+        more = schema_problems(state.text, str(path), lim) if state.text is not None else []
+        problems.extend(more or [first])
         state.valid = False
         return state
     for i, rule in enumerate(state.parsed.rules):
@@ -233,15 +219,13 @@ def check_file(path: Path, problems: list[Problem], timeout: float | None = SLOW
     return state
 
 
-def schema_problems(path: Path) -> list[Problem]:
-    """Every schema error of a file that parses as YAML (`read_rule_file` stops at the first)."""
+def schema_problems(text: str, name: str, limits: RuleLimits) -> list[Problem]:
+    """Every schema error of a file that parses as YAML (`parse_rule_text` stops at the first)."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-        where: Where = {}
-        data = _plain(node, (), where, str(path)) if node is not None else None
+        data, where = compose(text, name, limits)
         RuleFile.model_validate(data)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RuleFileError):
-        return []  # read_rule_file's own message says it
+    except RuleFileError:
+        return []  # parse_rule_text's own message says it
     except ValidationError as exc:
         out: dict[tuple[int, int, str], Problem] = {}
         for err in exc.errors():
@@ -250,7 +234,7 @@ def schema_problems(path: Path) -> list[Problem]:
             what = err["msg"] if err["type"] != "extra_forbidden" else f"unknown key {loc[-1]!r}"
             message = f"{'.'.join(str(p) for p in loc)}: {what}"
             out.setdefault((line, col, message), Problem(
-                str(path), line, col, _rule_id_at(data, loc), message, code="schema"))
+                name, line, col, _rule_id_at(data, loc), message, code="schema"))
         return list(out.values())
     return []
 
@@ -296,31 +280,6 @@ def lint_rule(rule: Rule, file: str, at: Any) -> list[Problem]:
 
 def _fold(text: str) -> str:
     return " ".join(fold_tones(text).casefold().split())
-
-
-def slow_input(rule: CompiledRule, timeout: float = SLOW_SECONDS) -> str | None:
-    """The first adversarial input on which the rule's pattern exceeds `timeout`, if any."""
-    if rule.regex is None:
-        return None
-    for label, text in (*ADVERSARIAL, *_example_inputs(rule.rule)):
-        try:
-            for _ in rule.regex.finditer(text, timeout=timeout):
-                pass
-        except TimeoutError:
-            return label
-    return None
-
-
-def _example_inputs(rule: Rule) -> list[tuple[str, str]]:
-    """The rule's own example texts, repeated to a long line and followed by a stray character."""
-    texts = [e.text for e in (*rule.examples.match, *rule.examples.todo)]
-    texts += list(rule.examples.no_match)
-    joined = " ".join(texts)
-    if not joined.strip():
-        return []
-    times = 5000 // len(joined) + 1
-    return [("its examples repeated", (joined + " ") * times + "!"),
-            ("its examples repeated on lines", (joined + "\n") * times)]
 
 
 def _duplicate_ids(states: Sequence[FileState]) -> list[Problem]:
@@ -384,7 +343,7 @@ def assemble(states: Sequence[FileState]) -> RuleSet:
     for state in states:
         if state.parsed is None:
             continue
-        digest.update(state.path.read_bytes())
+        digest.update((state.text or "").encode("utf-8"))
         ref = state.parsed.reference_date or ref
         for compiled in state.compiled:
             rules[compiled.id] = compiled
@@ -403,6 +362,7 @@ def _same_dir(a: Path, b: Path) -> bool:
 
 def _identical(a: Path, b: Path) -> bool:
     try:
-        return b.is_file() and a.read_bytes() == b.read_bytes()
+        return (b.is_file() and a.stat().st_size == b.stat().st_size
+                and a.read_bytes() == b.read_bytes())
     except OSError:
         return False

@@ -13,7 +13,9 @@ import regex
 import yaml
 from pydantic import ValidationError
 
-from kttt_extract.errors import RuleFileError
+from kttt_extract.errors import KtttError, RuleFileError
+from kttt_extract.fileio import MB, read_regular
+from kttt_extract.ruleset.patterncost import expansion
 from kttt_extract.ruleset.schema import Rule, RuleFile
 from kttt_extract.textnorm import fold_tones
 
@@ -24,6 +26,30 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 Pos = tuple[int, int]
 T = TypeVar("T")
+# the tags a rule file may carry (YAML's core schema); any other tag is refused where it stands
+_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
+    "str", "int", "float", "bool", "null", "timestamp", "map", "seq", "binary", "merge"))
+MAX_EXPANSION = 100_000  # positions the counted repeats of one pattern may expand to
+
+
+@dataclass(frozen=True)
+class RuleLimits:
+    """Limits on reading rule files (`--max-rule-size`, `--max-aliases`)."""
+
+    max_bytes: int = 5 * MB  # a rule file larger than this is refused (shipped: under 0.2 MB)
+    max_aliases: int = 1000  # uses of YAML aliases, counted as the data is expanded
+
+
+@dataclass
+class _Walk:
+    """State of turning one composed YAML document into data: positions and alias uses."""
+
+    file: str
+    limits: RuleLimits
+    where: dict[tuple[Any, ...], Pos] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)  # ids of the collection nodes already expanded
+    open: set[int] = field(default_factory=set)  # ids of the collection nodes being expanded
+    aliases: int = 0
 
 
 def shipped_rules_dir() -> Path:
@@ -34,44 +60,117 @@ def shipped_rules_dir() -> Path:
         return Path(__file__).resolve().parents[3] / "rules"
 
 
-def _plain(node: yaml.Node, path: tuple[Any, ...], where: dict[tuple[Any, ...], Pos], file: str
-           ) -> Any:
-    """Turn a composed YAML node into Python data, recording each path's line and column."""
-    where[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.load(yaml.serialize(key_node), Loader=_Loader)
-            if key in out:
-                line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                raise RuleFileError(f"duplicate key {key!r}", path=file, line=line, col=col)
-            where[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _plain(value_node, (*path, key), where, file)
-            where[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        return out
+def _plain(node: yaml.Node, path: tuple[Any, ...], walk: _Walk) -> Any:
+    """Turn a composed YAML node into Python data, recording each path's line and column.
+
+    A node reached a second time is an alias: uses are counted (an alias bomb expands a few
+    hundred bytes into billions of nodes), a node inside itself is refused, and so is any tag
+    outside YAML's core schema (`!!python/name:` and the like), at its own position."""
+    pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+    walk.where[path] = pos
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, walk.file)
+    _check_tag(node, walk.file)
+    key = id(node)
+    if key in walk.open:
+        raise RuleFileError("a YAML alias refers to the node that contains it", path=walk.file,
+                            line=pos[0], col=pos[1])
+    if key in walk.seen:
+        walk.aliases += 1
+        if walk.aliases > walk.limits.max_aliases:
+            raise RuleFileError(f"more than {walk.limits.max_aliases} uses of YAML aliases "
+                                "(raise it with --max-aliases)",
+                                path=walk.file, line=pos[0], col=pos[1])
+    walk.seen.add(key)
+    walk.open.add(key)
+    try:
+        return _collection(node, path, walk)
+    finally:
+        walk.open.discard(key)
+
+
+def _collection(node: yaml.Node, path: tuple[Any, ...], walk: _Walk) -> Any:
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(v, (*path, i), where, file) for i, v in enumerate(node.value)]
-    return yaml.load(yaml.serialize(node), Loader=_Loader)
+        return [_plain(v, (*path, i), walk) for i, v in enumerate(node.value)]
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise RuleFileError("a mapping key must be a plain value", path=walk.file,
+                                line=line, col=col)
+        key = _scalar(key_node, walk.file)
+        if key in out:
+            raise RuleFileError(f"duplicate key {key!r}", path=walk.file, line=line, col=col)
+        out[key] = _plain(value_node, (*path, key), walk)
+        walk.where[(*path, key)] = (line, col)
+    return out
 
 
-def read_rule_file(path: Path) -> tuple[RuleFile, dict[tuple[Any, ...], Pos]]:
-    """Parse and validate one rule file; errors carry file, line, column and rule id."""
+def _check_tag(node: yaml.Node, file: str) -> None:
+    if node.tag not in _TAGS:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        raise RuleFileError(f"unsupported YAML tag {node.tag!r}", path=file, line=line, col=col)
+
+
+def _scalar(node: yaml.ScalarNode, file: str) -> Any:
+    _check_tag(node, file)
+    try:
+        return yaml.load(yaml.serialize(node), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        raise RuleFileError(f"invalid YAML value: {what}", path=file, line=line,
+                            col=col) from None
+
+
+def read_rule_text(path: Path, limits: RuleLimits) -> str:
+    """The text of a rule file: a regular file, UTF-8, within the size limit."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=_Loader)
-    except OSError as exc:
-        raise RuleFileError(f"cannot read rule file: {exc.strerror}", path=name) from None
+        data = read_regular(path, limits.max_bytes)
+    except KtttError as exc:
+        message = exc.message.replace("raise it with --max-size", "raise it with --max-rule-size")
+        hint = (exc.hint or "").replace("--max-size", "--max-rule-size") or None
+        raise RuleFileError(f"cannot read rule file: {message}" + (f" ({hint})" if hint else ""),
+                            path=name) from None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise RuleFileError("rule file is not UTF-8", path=name) from None
+
+
+def compose(text: str, name: str, limits: RuleLimits) -> tuple[Any, dict[tuple[Any, ...], Pos]]:
+    """The data of a rule file's text (None when empty) and the positions of its paths."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise RuleFileError(f"invalid YAML: {exc.problem}", path=name, line=line, col=col) from None
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"invalid YAML: {exc}", path=name) from None
     if node is None:
+        return None, {}
+    walk = _Walk(name, limits)
+    try:
+        return _plain(node, (), walk), walk.where
+    except RecursionError:
+        raise RuleFileError("YAML nested too deeply", path=name) from None
+
+
+def read_rule_file(path: Path, limits: RuleLimits | None = None
+                   ) -> tuple[RuleFile, dict[tuple[Any, ...], Pos]]:
+    """Read, parse and validate one rule file; errors carry file, line, column and rule id."""
+    lim = limits or RuleLimits()
+    return parse_rule_text(read_rule_text(path, lim), str(path), lim)
+
+
+def parse_rule_text(text: str, name: str, limits: RuleLimits
+                    ) -> tuple[RuleFile, dict[tuple[Any, ...], Pos]]:
+    """Parse and validate the text of the rule file `name`."""
+    data, where = compose(text, name, limits)
+    if data is None:
         raise RuleFileError("empty rule file", path=name)
-    where: dict[tuple[Any, ...], Pos] = {}
-    data = _plain(node, (), where, name)
     try:
         return RuleFile.model_validate(data), where
     except ValidationError as exc:
@@ -154,13 +253,30 @@ def compile_rule(rule: Rule, concern: str, file: Path, line: int) -> CompiledRul
         flags &= ~regex.VERBOSE
     compiled = None
     if source is not None:
-        try:
-            compiled = regex.compile(source, flags)
-        except regex.error as exc:
-            raise RuleFileError(f"pattern does not compile: {exc}", path=str(file), line=line,
-                                col=1, rule_id=rule.id) from None
+        compiled = _compile(source, flags, rule, file, line)
     lookup = {fold_tones(k).casefold(): v for k, v in rule.table.items()}
     return CompiledRule(rule, concern, file, line, compiled, lookup)
+
+
+def _compile(source: str, flags: int, rule: Rule, file: Path, line: int) -> regex.Pattern[str]:
+    """Compile a pattern, refusing first one whose counted repeats would take the compiler
+    minutes and gigabytes (only hand-written patterns: word lists grow linearly)."""
+    def error(message: str) -> RuleFileError:
+        return RuleFileError(message, path=str(file), line=line, col=1, rule_id=rule.id)
+
+    if rule.pattern is not None:
+        size = expansion(source, verbose=bool(flags & regex.VERBOSE))
+        if size > MAX_EXPANSION:
+            raise error(f"pattern too large: its counted repeats expand to {size} positions "
+                        f"(the limit is {MAX_EXPANSION})")
+    try:
+        return regex.compile(source, flags)
+    except regex.error as exc:
+        raise error(f"pattern does not compile: {exc}") from None
+    except RecursionError:
+        raise error("pattern does not compile: groups nested too deeply") from None
+    except (OverflowError, MemoryError, ValueError) as exc:
+        raise error(f"pattern does not compile: {type(exc).__name__}: {exc}") from None
 
 
 @dataclass
@@ -196,10 +312,11 @@ class RuleSet:
         return self.rules[rule_id].lookup
 
 
-def load_rules(*dirs: Path | str | None) -> RuleSet:
+def load_rules(*dirs: Path | str | None, limits: RuleLimits | None = None) -> RuleSet:
     """Load the shipped rules, then each extra directory in turn; later rules replace by id."""
     import hashlib
 
+    lim = limits or RuleLimits()
     folders = [shipped_rules_dir(), *(Path(d) for d in dirs if d is not None)]
     rules: dict[str, CompiledRule] = {}
     files: list[Path] = []
@@ -210,9 +327,10 @@ def load_rules(*dirs: Path | str | None) -> RuleSet:
             raise RuleFileError("not a rule directory", path=str(folder))
         seen: set[str] = set()
         for path in sorted(folder.glob("*.yaml")):
-            parsed, where = read_rule_file(path)
+            text = read_rule_text(path, lim)
+            parsed, where = parse_rule_text(text, str(path), lim)
             files.append(path)
-            digest.update(path.read_bytes())
+            digest.update(text.encode("utf-8"))
             if parsed.reference_date:
                 ref = parsed.reference_date
             for i, rule in enumerate(parsed.rules):
