@@ -9,8 +9,9 @@ rule that made them. The keys:
 - targets: metric, value, value_max, comparator, year, then the unit: exact for `%`, `đồng` and
   `lần`, else the expected unit must appear in the produced unit or indicator;
 - deadlines: kind, date, recurrence, day, period;
-- agencies: the canonical name; agency_roles: (name, role) pairs;
-- tasks: first 30 characters of the text and the set of lead names;
+- agencies: the canonical name; agency_roles: (name, role) pairs; generic groups (`group: true`)
+  are left out on both sides, as the contract's measurement of the agencies that have work does;
+- tasks: first 30 characters of the text and the set of lead names (groups left out);
 - references: (kind, number), or (kind, date) for a law without number;
 - document: each field of the expected `document` scored right or wrong (accuracy).
 
@@ -158,6 +159,7 @@ def produced_rows(result: Result) -> Rows:
     """The lists of a Result in the shape of an expected file (parents and leads as names)."""
     numbers = {s.id: s.number for s in result.sections}
     names = {a.id: a.name for a in result.agencies}
+    groups = {a.id for a in result.agencies if a.group}
     rows: Rows = {
         "sections": [{**s.model_dump(exclude={"id", "span"}), "parent": numbers.get(s.parent or "")}
                      for s in result.sections],
@@ -166,7 +168,7 @@ def produced_rows(result: Result) -> Rows:
         "references": [r.model_dump(exclude={"spans"}) for r in result.document.references],
         "agencies": [], "agency_roles": [],
         "tasks": [{**t.model_dump(include={"text", "rule"}),
-                   **{k: [names.get(i, i) for i in getattr(t, k)]
+                   **{k: [names.get(i, i) for i in getattr(t, k) if i not in groups]
                       for k in ("lead", "support", "report_to")}}
                   for t in result.tasks],
     }
@@ -175,6 +177,8 @@ def produced_rows(result: Result) -> Rows:
         for m in a.mentions:
             by_role.setdefault(m.role, m.rule)
         rule = a.mentions[0].rule if a.mentions else None
+        if a.group:
+            continue  # a generic group is no agency (CONTRACT.md: the agencies that have work)
         rows["agencies"].append({"name": a.name, "aliases": list(a.aliases),
                                  "roles": list(by_role), "group": a.group, "rule": rule})
         rows["agency_roles"].extend({"name": a.name, "role": r, "rule": rid}
@@ -187,6 +191,9 @@ def expected_rows(expected: Mapping[str, Any]) -> Rows:
     rows: Rows = {name: [dict(x) for x in expected.get(name) or ()] for name in LISTS}
     rows["references"] = [dict(r) for r in (expected.get("document") or {}).get("references", ())]
     ids = {a["id"]: a["name"] for a in rows["agencies"] if "id" in a}
+    groups = {a["name"] for a in rows["agencies"] if a.get("group")}
+    groups |= {a["id"] for a in rows["agencies"] if a.get("group") and "id" in a}
+    rows["agencies"] = [a for a in rows["agencies"] if not a.get("group")]
     rows["agency_roles"] = [{"name": a["name"], "role": r}
                             for a in rows["agencies"] for r in dict.fromkeys(a.get("roles", ()))]
     sec_ids = {s["id"]: s.get("number") for s in rows["sections"] if "id" in s}
@@ -194,7 +201,7 @@ def expected_rows(expected: Mapping[str, Any]) -> Rows:
         s["parent"] = sec_ids.get(s.get("parent"), s.get("parent"))
     for t in rows["tasks"]:
         for k in ("lead", "support", "report_to"):
-            t[k] = [ids.get(x, x) for x in t.get(k) or ()]
+            t[k] = [ids.get(x, x) for x in t.get(k) or () if x not in groups]
     return rows
 
 

@@ -125,7 +125,8 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
     _heads(text, start, end, rules, registry, found, taken)
     found.sort(key=lambda f: f.start)
     found = [f for f in found if not in_title(text, start, f.start, rules)]
-    found = _attach_parents(text, _groups_of(text, found, rules), rules)
+    found = _attach_parents(text, _joined_groups(text, _groups_of(text, found, rules), rules),
+                            rules)
     return [_titled(text, f, start, rules) for f in found]
 
 
@@ -316,6 +317,21 @@ def _groups_of(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
         prev = out[-1] if out else None
         if (prev is not None and link is not None and prev.group and not f.group
                 and link.fullmatch(text[prev.end:f.start])):
+            out[-1] = replace(prev, end=f.end, name=text[prev.start:f.end])
+            continue
+        out.append(f)
+    return out
+
+
+def _joined_groups(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
+    """Groups listed one after the other are one group ("các cấp ủy đảng, chính quyền", "các
+    địa phương, đơn vị, các ngành, các cấp"): a list of generic nouns names one set of units."""
+    joiner = rules.get("agency.group-joiners").regex
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (prev is not None and joiner is not None and prev.group and f.group
+                and joiner.fullmatch(text[prev.end:f.start])):
             out[-1] = replace(prev, end=f.end, name=text[prev.start:f.end])
             continue
         out.append(f)
