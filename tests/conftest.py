@@ -27,8 +27,13 @@ SAMPLES = ROOT / "samples"
 SEEDS = SAMPLES  # the seed documents as the repository holds them (two of them as .txt)
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-settings.register_profile("fuzz", max_examples=int(os.environ.get("KTTT_FUZZ_EXAMPLES", "2000")),
-                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI's bounded fuzz run is derandomized too: the same examples each run, so that a red run is a
+# regression, not luck; `fuzz-random` explores new examples (run it by hand, e.g. before a release)
+_FUZZ = int(os.environ.get("KTTT_FUZZ_EXAMPLES", "2000"))
+settings.register_profile("fuzz", max_examples=_FUZZ, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz-random", max_examples=_FUZZ, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

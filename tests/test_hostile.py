@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kttt_extract.errors import ExitStatus, KtttError, UnreadableInput
-from kttt_extract.loaders import MB, LoadOptions, load
+from kttt_extract.loaders import MB, LoadOptions, load, load_bytes
 from tests.conftest import invoke, make_pdf, run_kttt
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -323,3 +323,20 @@ def test_fuzz_helper_lets_our_errors_pass() -> None:
         importlib.import_module("kttt_extract.loaders.docx").load(b"PK\x03\x04", "x",
                                                                    LoadOptions(), "docx")
     _load_as(b"PK\x03\x04", "docx")
+
+
+def test_zip_of_an_unknown_version_is_damaged_not_a_crash() -> None:
+    """Found by the fuzz run: zipfile raises NotImplementedError for a version it does not know."""
+    import struct
+    from io import BytesIO
+
+    from docx import Document as NewDocument
+
+    buf = BytesIO()
+    NewDocument().save(buf)
+    data = bytearray(buf.getvalue())
+    at = data.rfind(b"PK\x01\x02")  # the last central directory entry
+    struct.pack_into("<H", data, at + 6, 64)  # "version needed to extract": 6.4
+    with pytest.raises(UnreadableInput) as err:
+        load_bytes(bytes(data), "v64.docx")
+    assert "damaged" in err.value.message

@@ -44,33 +44,45 @@ def _clause_start(text: str, lo: int, first: int) -> int:
 
 def sentence_tasks(ctx: Context, paras: Sequence[Para], covered: Sequence[tuple[int, int]],
                    found: Found) -> list[Draft]:
-    """Sentences of paragraphs outside the covered spans where a unit leads, supports or is
-    asked to act."""
+    """Sentences of paragraphs outside the covered spans where a unit leads, supports, follows
+    up or is asked to act; a later sentence with no unit of its own ("Hoàn thành trong quý
+    I/2020.") belongs to the task before it."""
     spans = _merge(covered)
     starts = [a for a, _ in spans]
     out: list[Draft] = []
     for para in paras:
         i = bisect_right(starts, para.span[0]) - 1
-        if para.span[0] < ctx.preamble_start or (i >= 0 and para.span[0] < spans[i][1]):
+        if (para.span[0] < ctx.preamble_start or (i >= 0 and para.span[0] < spans[i][1])
+                or para.kind == "table_row"):
             continue
-        if para.kind == "table_row":
-            continue
+        last: Draft | None = None
         for m in SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
             lo, hi = m.span()
             first = found.first_actor(lo, hi)
-            if first is None or (lo >= ctx.closing_start and not found.agencies(lo, hi, "lead")):
-                continue  # none acts, or the closing request ("Yêu cầu các ... thực hiện")
+            if first is None:
+                if last is not None:
+                    _extend(last, hi, found)
+                continue
+            last = None
+            if lo >= ctx.closing_start and not found.agencies(lo, hi, "lead"):
+                continue  # the closing request ("Yêu cầu các ... thực hiện")
             start = _clause_start(ctx.text, lo, first)
-            draft = Draft(start, hi, " ".join(ctx.text[start:hi].split()), "task.sentence")
-            draft.lead = found.agencies(start, hi, "lead") or found.agencies(start, hi,
-                                                                             "requested")
-            draft.support = found.agencies(start, hi, "support")
-            draft.report_to = found.agencies(start, hi, "report_to")
-            draft.monitor = found.agencies(start, hi, "monitor")
-            draft.deadlines = list(found.deadline_ids(start, hi))
-            draft.targets = list(found.target_ids(start, hi))
-            out.append(draft)
+            last = Draft(start, hi, " ".join(ctx.text[start:hi].split()), "task.sentence")
+            _extend(last, hi, found)
+            out.append(last)
     return out
+
+
+def _extend(draft: Draft, end: int, found: Found) -> None:
+    """Let a sentence task run to `end`, with the units, times and targets found up to there."""
+    draft.end = end
+    lo = draft.start
+    draft.lead = found.agencies(lo, end, "lead")  # "yêu cầu X" alone gives no lead
+    draft.support = found.agencies(lo, end, "support")
+    draft.report_to = found.agencies(lo, end, "report_to")
+    draft.monitor = found.agencies(lo, end, "monitor")
+    draft.deadlines = list(found.deadline_ids(lo, end))
+    draft.targets = list(found.target_ids(lo, end))
 
 
 __all__ = ["SENTENCE", "sentence_tasks"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kttt_extract.errors import UnreadableInput, UnsupportedInput, printable
 from kttt_extract.fileio import read_regular
+from kttt_extract.loaders.ziplimit import ZIP_ERRORS
 from kttt_extract.model import Loaded, SourceFormat
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def sniff(data: bytes, path: str) -> SourceFormat:
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
                 names = set(zf.namelist())
-        except zipfile.BadZipFile:
+        except ZIP_ERRORS:
             raise UnreadableInput("damaged ZIP container", path=path,
                                   hint="the file is truncated or corrupt") from None
         if "word/document.xml" in names:

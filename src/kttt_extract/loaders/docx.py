@@ -35,6 +35,7 @@ from kttt_extract.loaders.docx_xml import (
     paragraph_text,
     val,
 )
+from kttt_extract.loaders.ziplimit import ZIP_ERRORS
 from kttt_extract.model import (
     Block,
     BlockKind,
@@ -53,7 +54,7 @@ _HINT = "open it in Word or LibreOffice and save it again"
 # what python-docx, lxml (XMLSyntaxError is a SyntaxError) and zipfile raise on a damaged package
 _DAMAGED: tuple[type[BaseException], ...] = (PythonDocxError, XmlchemyError, SyntaxError, KeyError,
                                              ValueError, IndexError, EOFError, OSError, zlib.error,
-                                             zipfile.BadZipFile)
+                                             zipfile.BadZipFile, NotImplementedError)
 # python-docx's package reader fails this way on package XML of the wrong shape
 _MISSHAPEN: tuple[type[BaseException], ...] = (AttributeError, TypeError)
 
@@ -273,7 +274,7 @@ def _check_size(data: bytes, path: str, options: LoadOptions) -> list[str]:
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             return [info.filename for info in zf.infolist() if _has_dtd(zf, info)]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+    except ZIP_ERRORS:
         raise UnreadableInput("damaged DOCX: not a valid ZIP archive", path=path,
                               hint="the file is truncated or corrupt") from None
 

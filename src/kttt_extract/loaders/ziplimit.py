@@ -23,6 +23,9 @@ _OUT = 1024 * 1024
 _LOCAL = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _CRAFTED = "the file is corrupt or crafted; open it in Word or LibreOffice and save it again"
+# what zipfile raises on a damaged archive: a version it does not know is NotImplementedError
+ZIP_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, NotImplementedError, OSError,
+                                               ValueError, EOFError, zlib.error)
 
 
 def check_package(data: bytes, path: str, max_unzipped: int, kind: str = "DOCX") -> None:
@@ -31,7 +34,7 @@ def check_package(data: bytes, path: str, max_unzipped: int, kind: str = "DOCX")
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             members = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         raise UnreadableInput(f"damaged {kind}: not a valid ZIP archive", path=path,
                               hint="the file is truncated or corrupt") from None
     declared = sum(info.file_size for info in members)
