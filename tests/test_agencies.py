@@ -89,7 +89,7 @@ def test_registry_fields_kind_level_and_place(rules: RuleSet) -> None:
 def test_levels_keep_units_of_one_kind_apart(rules: RuleSet) -> None:
     r = run("Ủy ban nhân dân tỉnh giao Chủ tịch UBND các xã, phường, đặc khu tổ chức thực "
             "hiện và báo cáo Ủy ban nhân dân tỉnh.", rules)
-    commune = agency(r, "Ủy ban nhân dân cấp xã")
+    commune = agency(r, "Ủy ban nhân dân các xã")
     assert (commune.level, commune.group) == ("commune", False)
     assert agency(r, "Ủy ban nhân dân tỉnh").level == "province"
 

@@ -52,7 +52,7 @@ def test_a_body_that_directs_its_own_units_leads(rules: RuleSet) -> None:
 def test_a_named_head_stands_for_the_unit(rules: RuleSet) -> None:
     got = roles("Giao Giám đốc Sở Nội vụ, Chủ tịch UBND các xã, phường chủ trì thực hiện.", rules)
     assert got["Sở Nội vụ"] == {"lead"}
-    assert got["Ủy ban nhân dân cấp xã"] == {"lead"}
+    assert got["Ủy ban nhân dân các xã"] == {"lead"}
 
 
 @pytest.mark.parametrize("text", [
@@ -115,7 +115,7 @@ def test_the_units_charged_with_executing_a_decision_support_it(rules: RuleSet) 
                 "UBND các xã chịu trách nhiệm thi hành Quyết định này.", rules)
     assert got["Văn phòng Ủy ban nhân dân"] == {"support"}
     assert got["Sở Tư pháp"] == got["Sở Y tế"] == {"support"}
-    assert got["Ủy ban nhân dân cấp xã"] == {"support"}
+    assert got["Ủy ban nhân dân các xã"] == {"support"}
 
 
 def test_partners_listed_after_a_group_with_bao_gom(rules: RuleSet) -> None:

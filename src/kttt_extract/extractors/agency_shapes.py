@@ -107,7 +107,7 @@ class Tail:
 
 def levels_at(text: str, pos: int, limit: int, rules: RuleSet) -> Tail:
     """The branch and level written at `pos`: "chi nhánh tỉnh", "các xã, phường" (written
-    "cấp xã"), "các cấp" (read, written as nothing)."""
+    "các xã"), "các cấp" (read, written as nothing)."""
     words: list[str] = []
     cur = _SPACE.match(text, pos, limit).end()  # type: ignore[union-attr]
     branch = _match_end(rules, "agency.branch-words", text, cur, limit)
@@ -124,6 +124,7 @@ def levels_at(text: str, pos: int, limit: int, rules: RuleSet) -> Tail:
     if level_end < 0:
         return Tail(tuple(words), branch if words else pos, None, False)
     word = " ".join(text[cur:level_end].split())
+    word = rules.table("agency.level-names").get(word.casefold(), word)
     return Tail((*words, word), level_end, level_value(word, rules), True)
 
 
