@@ -341,3 +341,14 @@ def test_target_table_with_a_merged_header_reads_years_by_grid_column(rules: Rul
     result = extract_loaded(load_bytes(_docx(doc), "t.docx"), rules)
     assert sorted((t.value, t.year, t.unit) for t in result.targets) == [
         (10, 2025, "hợp tác xã"), (15, 2030, "hợp tác xã")]
+
+
+def test_a_letters_addressees_are_asked_to_act(rules: RuleSet) -> None:
+    text = ("UBND TỈNH LÂM ĐỒNG\nSỞ NỘI VỤ\nSố: 12/SNV-CCHC\nV/v hướng dẫn tự đánh giá\n"
+            "Kính gửi:\n- Ban Quản lý các khu công nghiệp;\n- UBND các xã, phường.\n"
+            "Thực hiện Quyết định số 820/QĐ-UBND, Sở Nội vụ hướng dẫn như sau:\n"
+            "1. Các cơ quan gửi báo cáo trước ngày 15/12/2025.")
+    result = extract_text(text, rules=rules)
+    roles = {a.name: {m.role for m in a.mentions} for a in result.agencies}
+    assert roles["Ban Quản lý các khu công nghiệp"] == {"requested"}
+    assert roles["Ủy ban nhân dân các xã"] == {"requested"}

@@ -188,11 +188,17 @@ def _roles(ctx: Context, span: _Span, pending: tuple[Role, str] | None, cues: Cu
     return resolve(list(role_hits(ctx.text, a, b, names, ctx.rules, cues)), given)
 
 
+ADDRESSEE_RULE = "meta.addressees"
+
+
 def extract(ctx: Context) -> list[Agency]:
     """Agencies of the body with every mention and its role."""
     book = _Book(ctx.rules)
     cues = Cues.of(ctx.rules)
     pending: tuple[Role, str] | None = None
+    for para in ctx.addressee_paras():  # the units a letter is sent to are asked to act
+        for n in find_names(ctx.text, *para.span, ctx.rules):
+            book.add(n, ("requested", ADDRESSEE_RULE), ctx.section_id(n.start), para.page)
     for span in _spans(ctx):
         a, b, names = span.start, span.end, span.names
         if pending is not None and list_openers(ctx.text, a, b, names, ctx.rules) is None:

@@ -97,6 +97,20 @@ class Context:
                 in_block = False
                 yield p
 
+    def addressee_paras(self) -> list[Para]:
+        """A letter's addressee block ("Kính gửi: - Sở X; - Sở Y"): the units it is sent to."""
+        addressees = self.rules.get("meta.addressees").regex
+        out: list[Para] = []
+        for p in self.paras_of("header", "title", "body"):
+            line = self.text[p.span[0]:p.span[1]]
+            if addressees is not None and addressees.match(line):
+                out = [p]
+            elif out and line.startswith(("-", "+", "•")) and p.span[0] < self.preamble_start:
+                out.append(p)
+            elif out:
+                break
+        return out
+
     def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None,
                  overlapped: bool = False) -> Iterator[regex.Match[str]]:
         """Matches of a rule inside the given window, or (no `end`) inside the body and the
