@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
     try:
-        status = app(args=args, standalone_mode=False)
+        status = app(args=args, prog_name="kttt", standalone_mode=False)
         sys.stdout.flush()  # a full or closed stdout is reported here, not at interpreter exit
     except Interrupted as exc:  # Ctrl-C, with what was kept and how to finish
         return _error(exc.line(), exc.exit_status, prefix="kttt: ")

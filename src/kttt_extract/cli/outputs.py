@@ -116,6 +116,11 @@ def _check_folder(p: Plan) -> None:
                              f"written to {printable(str(member))}",
                              hint="run them separately, or use kttt batch on their folder")
         seen[member] = name
+    try:
+        p.target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder: {reason(exc)}", path=str(p.target)
+                          ) from None
 
 
 @dataclass
@@ -133,11 +138,6 @@ class Sink:
             from kttt_extract.emit.atomic import write_atomic
 
             assert data is not None
-            try:
-                p.member(name).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise OutputError(f"cannot create the folder: {reason(exc)}",
-                                  path=str(p.target)) from None
             write_atomic(p.member(name), data, protect=None if name == STDIN else name,
                          follow_links=True)
             self.written.append(name)

@@ -116,6 +116,7 @@
       rows = rows.concat(info.mentions[Number(el.dataset.m)] || []);
     }
     rows.forEach(function (pair) {
+      if (pair[1] === "" || pair[1] === null) { return; }
       var dt = document.createElement("dt");
       dt.textContent = pair[0];
       var dd = document.createElement("dd");
