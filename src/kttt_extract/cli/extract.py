@@ -233,9 +233,9 @@ def _run_all(names: list[str], base: _Job, sink: Sink, stdin: bytes | None,
                     display.line(f"kttt: error: {exc.line()}")
                     failed.append(name)
                     continue
+                display.done()  # no status line while the output is written
                 sink.add(name, done.data, done.result)
                 _tell(display, shown, done)
-            display.done()
             sink.finish()
         except KeyboardInterrupt:
             display.done()

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kttt_extract.emit.readable import TableName
     from kttt_extract.model import Result
 
-TABLE_NAMES = ("targets", "deadlines", "tasks", "agencies")
+TABLE_NAMES: tuple[TableName, ...] = ("targets", "deadlines", "tasks", "agencies")
 
 STDIN = "-"
 
@@ -78,7 +78,8 @@ def plan(inputs: list[str], output: str | None, fmt: str | None, table: str | No
     chosen = resolve_format(fmt, output)
     if table is not None and chosen != "csv":
         raise UsageError("--table chooses the table of a CSV", hint="add --format csv")
-    if table is not None and table not in TABLE_NAMES:
+    chosen_table = next((t for t in TABLE_NAMES if t == (table or "tasks")), None)
+    if chosen_table is None:
         raise UsageError(f"--table {table!r} is not one of {', '.join(TABLE_NAMES)}")
     if inputs.count(STDIN) > 1:
         raise UsageError("standard input (-) named more than once")
@@ -88,7 +89,7 @@ def plan(inputs: list[str], output: str | None, fmt: str | None, table: str | No
     if folder and target is None:
         raise UsageError(f"{len(inputs)} documents as {chosen} need -o FOLDER (one file each)",
                          hint="or use --format jsonl, csv, xlsx or md for one stream")
-    result = Plan(chosen, target, folder, table or "tasks", tuple(inputs))  # type: ignore[arg-type]
+    result = Plan(chosen, target, folder, chosen_table, tuple(inputs))
     if folder:
         _check_folder(result)
     elif target is not None:
@@ -130,7 +131,7 @@ class Sink:
     plan: Plan
     pretty: bool = False
     written: list[str] = field(default_factory=list)  # inputs whose output is out
-    held: list[tuple[str, bytes | Result]] = field(default_factory=list)
+    held: list[tuple[str, bytes | None, Result | None]] = field(default_factory=list)
 
     def add(self, name: str, data: bytes | None, result: Result | None) -> None:
         p = self.plan
@@ -145,7 +146,7 @@ class Sink:
             self._stdout(self._part(name, data, result, first=not self.written))
             self.written.append(name)
         else:
-            self.held.append((name, result if p.fmt in NEEDS_RESULT else data))  # type: ignore
+            self.held.append((name, data, result))
 
     def _part(self, name: str, data: bytes | None, result: Result | None, *, first: bool
               ) -> bytes:
@@ -159,20 +160,14 @@ class Sink:
 
     def finish(self) -> None:
         """Write what was held for one file (or a workbook on stdout)."""
-        from kttt_extract.model import Result
-
         p = self.plan
         if p.folder or (p.target is None and p.fmt != "xlsx") or not self.held:
             return
         if p.fmt == "xlsx":
-            data = workbook([r for _, r in self.held if isinstance(r, Result)])
+            data = workbook([r for _, _, r in self.held if r is not None])
         else:
-            parts = []
-            for i, (name, held) in enumerate(self.held):
-                result = held if isinstance(held, Result) else None
-                raw = held if isinstance(held, bytes) else None
-                parts.append(self._part(name, raw, result, first=i == 0))
-            data = b"".join(parts)
+            data = b"".join(self._part(name, raw, result, first=i == 0)
+                            for i, (name, raw, result) in enumerate(self.held))
         if p.target is None:
             self._stdout(data)
         else:
@@ -180,7 +175,7 @@ class Sink:
 
             write_atomic(p.target, data, protect=next(
                 (n for n in p.inputs if n != STDIN), None), follow_links=True)
-        self.written.extend(name for name, _ in self.held)
+        self.written.extend(name for name, _, _ in self.held)
 
     @staticmethod
     def _stdout(data: bytes) -> None:
