@@ -145,6 +145,20 @@ class ProcessDied(LimitExceeded):
     code = "crashed"
 
 
+class Interrupted(KtttError):
+    """Ctrl-C, with what was kept and how to finish in the message (exit 130)."""
+
+    code = "interrupted"
+    exit_status = ExitStatus.INTERRUPTED
+
+
+class SomeFailed(KtttError):
+    """Several documents were asked for and some failed; the others were written (exit 9)."""
+
+    code = "some-failed"
+    exit_status = ExitStatus.BATCH_FAILURES
+
+
 class Busy(KtttError):
     code = "busy"
     exit_status = ExitStatus.BUSY

@@ -3,6 +3,7 @@ load -> normalise -> segment -> extract -> link -> Result."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from kttt_extract.loaders import LoadOptions, load, load_bytes
 from kttt_extract.model import Loaded, NormText, Notice, Result
 from kttt_extract.normalize import Layout, normalize
 from kttt_extract.pages import Pages
-from kttt_extract.ruleset import RuleSet, load_rules
+from kttt_extract.rulecache import default_cache
+from kttt_extract.ruleset import RuleSet
 from kttt_extract.view import build_view
 
 
@@ -26,18 +28,33 @@ def extract(
     rules: RuleSet | None = None,
     options: LoadOptions | None = None,
     keep_text: bool = True,
+    rule_dirs: Sequence[Path | str] = (),
 ) -> Result:
-    """Read a document and return everything the contract lists."""
-    ruleset = rules or load_rules()
+    """Read a document and return everything the contract lists.
+
+    Without `rules`, the shipped rules plus `rule_dirs` come from a small cache keyed by the
+    folders and their files, so a loop compiles them once (see `kttt_extract.Extractor`)."""
+    ruleset = rules or default_cache().get(*rule_dirs)
     opts = options or LoadOptions()
     if opts.rules is None:  # the loaders read the same rules (OCR repairs, syllables)
         opts = replace(opts, rules=ruleset)
     return extract_loaded(load(path, opts), ruleset, keep_text=keep_text)
 
 
+def extract_bytes(data: bytes, name: str, *, rules: RuleSet | None = None,
+                  options: LoadOptions | None = None, keep_text: bool = True) -> Result:
+    """Extract from a document's bytes (standard input, a download); `name` is its path in the
+    result and in messages, and its extension tells Markdown from plain text."""
+    ruleset = rules or default_cache().get()
+    opts = options or LoadOptions()
+    if opts.rules is None:
+        opts = replace(opts, rules=ruleset)
+    return extract_loaded(load_bytes(data, name, opts), ruleset, keep_text=keep_text)
+
+
 def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>.md") -> Result:
     """Extract from a string, read as Markdown-dressed text (rule examples, tests, notebooks)."""
-    ruleset = rules or load_rules()
+    ruleset = rules or default_cache().get()
     return extract_loaded(load_bytes(text.encode("utf-8"), name), ruleset)
 
 

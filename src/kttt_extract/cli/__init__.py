@@ -19,6 +19,7 @@ from kttt_extract.errors import (
     STDOUT,
     ExitStatus,
     InternalFailure,
+    Interrupted,
     KtttError,
     OutputError,
     printable,
@@ -29,7 +30,8 @@ app = typer.Typer(
     name="kttt",
     help="Extract targets, deadlines and responsibilities from Vietnamese plan documents.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -51,14 +53,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     """Extract targets, deadlines and responsibilities from Vietnamese plan documents."""
 
 
 def _register() -> None:
-    from kttt_extract.cli import batch, extract, rules  # noqa: F401  (commands attach to app)
+    from kttt_extract.cli import batch, extract, report, rules  # noqa: F401  (commands attach)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
     try:
-        status = app(args=args, standalone_mode=False)
+        status = app(args=args, prog_name="kttt", standalone_mode=False)
         sys.stdout.flush()  # a full or closed stdout is reported here, not at interpreter exit
+    except Interrupted as exc:  # Ctrl-C, with what was kept and how to finish
+        return _error(exc.line(), exc.exit_status, prefix="kttt: ")
     except KtttError as exc:
         if debug:
             raise

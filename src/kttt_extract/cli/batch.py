@@ -28,7 +28,7 @@ from kttt_extract.cli.options import (
     load_options,
     rule_limits,
 )
-from kttt_extract.errors import ExitStatus, KtttError
+from kttt_extract.errors import ExitStatus, Interrupted, KtttError, printable
 
 if TYPE_CHECKING:
     from kttt_extract.batch import Entry, Summary
@@ -85,8 +85,13 @@ def batch_cmd(
                            timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load,
                            follow_links=follow_symlinks,
                            rule_limits=rule_limits(max_rule_size, max_aliases))
-    with _reporter(quiet) as report:
-        summary = run_batch(in_dir, output, options, progress=report)
+    try:
+        with _reporter(quiet) as report:
+            summary = run_batch(in_dir, output, options, progress=report)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: the files that finished are kept and recorded in "
+                          f"{printable(str(output / 'manifest.partial.jsonl'))} (run the same "
+                          "command again to do the rest)") from None
     _print_summary(summary, quiet)
     if summary.failed:
         raise BatchFailures(f"{summary.failed} file(s) failed", path=str(output / "manifest.jsonl"),
