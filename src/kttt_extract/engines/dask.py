@@ -40,6 +40,11 @@ from kttt_extract.errors import ExitStatus, KtttError, MissingTool
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.workers import Done, Pool
 
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # the extra is not installed: execute() says so before any plugin is made
+    WorkerPlugin = object  # type: ignore[misc,assignment]
+
 INSTALL_HINT = "pip install 'kttt-extract[dask]'"
 Reply = tuple[Entry, bytes | None]
 
@@ -60,19 +65,20 @@ def _distributed() -> Any:
     return distributed
 
 
-class KtttWorker:
+class KtttWorker(WorkerPlugin):
     """The worker plugin: the rule set and the limits, and a pool of one forked converter."""
 
     idempotent = False
 
     def __init__(self, name: str, rules: RuleSet, config: WorkerConfig) -> None:
         self.name, self.rules, self.config = name, rules, config
-        self.pool: Pool[Job, Reply] | None = None
-        self.lock = threading.Lock()
+        self.pool: Pool[Job, Reply] | None = None  # made on the worker (setup)
+        self.lock: threading.Lock | None = None
 
     def setup(self, worker: Any) -> None:
         fn = functools.partial(convert, config=self.config, rules=self.rules)
         self.pool = Pool(fn, self.config.limits, 1)
+        self.lock = threading.Lock()
 
     def teardown(self, worker: Any) -> None:
         if self.pool is not None:
@@ -80,7 +86,7 @@ class KtttWorker:
 
     def run(self, job: Job) -> Reply:
         """Convert one document in the pool; its entry, and its JSON when it is read."""
-        assert self.pool is not None, "plugin not set up"
+        assert self.pool is not None and self.lock is not None, "plugin not set up"
         with self.lock:
             self.pool.submit(job, job, job.rel)
             done: list[Done[Reply]] = []
@@ -115,7 +121,7 @@ def client_for(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     distributed = _distributed()
     if scheduler is not None:
         try:
-            client = distributed.Client(scheduler, timeout="20s")
+            client = distributed.Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise SchedulerError(f"cannot reach the Dask scheduler: {exc}", path=scheduler,
                              hint="start one with `dask scheduler`, or leave out --scheduler "
