@@ -26,6 +26,7 @@ from kttt_extract.batch_find import SUPPORTED as SUPPORTED  # re-exported
 from kttt_extract.batch_find import Found, find_inputs
 from kttt_extract.batch_index import INDEX, SIDE_FILES, Index, Previous, Stat, entry_line
 from kttt_extract.batch_index import parse_entry as parse_entry
+from kttt_extract.batch_office import converted_ahead
 from kttt_extract.batch_pool import (
     OUTPUT_FAILED,
     Job,
@@ -350,7 +351,10 @@ def _execute(jobs: list[Job], opts: BatchOptions, rules: RuleSet, record: Record
 
         return on_dask(jobs, config, rules, record, workers=opts.jobs,
                        fail_fast=opts.fail_fast, scheduler=opts.scheduler, rules_dir=opts.rules)
-    return execute(jobs, config, rules, record, workers=opts.jobs, fail_fast=opts.fail_fast)
+    size = max(1, min(opts.jobs or os.cpu_count() or 1, len(jobs) or 1))
+    with converted_ahead(jobs, size, opts.timeout) as cache:
+        config = replace(config, load=replace(opts.load, office_cache=cache))
+        return execute(jobs, config, rules, record, workers=opts.jobs, fail_fast=opts.fail_fast)
 
 
 def _summarise(index: Index, total: int, out_dir: Path) -> Summary:
