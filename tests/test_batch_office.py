@@ -69,7 +69,7 @@ def test_group_conversion_gives_the_bytes_of_one_file_at_a_time(
     assert _files(tmp_path / "grouped") == _files(tmp_path / "alone")
 
 
-class _nothing_ahead:  # noqa: N801  (stands in for the context manager)
+class _nothing_ahead:  # stands in for the context manager
     def __init__(self, *args: Any) -> None:
         pass
 
