@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -55,6 +56,7 @@ _TABLE_FILES = (*(f"{t}.csv" for t in TABLES), XLSX)
 RESERVED = frozenset({MANIFEST, PARTIAL, INDEX, *SIDE_FILES, *_TABLE_FILES})
 Engine = Literal["local", "dask"]
 COUNTED = ("targets", "deadlines", "agencies", "tasks")
+PLAN_CHUNK = 2000  # inputs decided per query of the index
 MAX_MANIFEST = 1024 * 1024 * 1024  # a manifest (or a JSON read back) larger is refused
 _RERUN = "free some space or fix the folder, then rerun: finished files are kept"
 
@@ -107,26 +109,57 @@ Progress = Callable[[int, int, Entry], None]  # (done, total, entry)
 # --------------------------------------------------------------------------- planning
 
 
-def output_path(out_dir: Path, rel: str) -> Path:
+class Folders:
+    """The output folder and its subfolders, each resolved once in a run (an archive has
+    thousands of files per folder)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.root = str(out_dir.resolve())
+        self.inside = os.path.join(self.root, "")
+        self.resolved: dict[str, str] = {}
+
+    def resolve(self, target: str) -> tuple[str, bool]:
+        """`os.path.realpath(target)` (from its folder's, when the file is no link), and
+        whether a regular file is there, from one `lstat`."""
+        folder, name = os.path.split(target)
+        parent = self.resolved.get(folder)
+        if parent is None:
+            parent = self.resolved[folder] = str(Path(folder).resolve())
+        try:
+            mode = os.lstat(target).st_mode
+        except OSError:
+            return os.path.join(parent, name), False
+        if stat.S_ISLNK(mode):
+            return str(Path(target).resolve()), os.path.isfile(target)
+        return os.path.join(parent, name), stat.S_ISREG(mode)
+
+
+def output_path(out_dir: Path, rel: str, folders: Folders | None = None) -> Path:
     """OUT_DIR/<rel>.json, refusing any name or symlink that would lead outside OUT_DIR and any
     folder named like one of the run's own files (`targets.csv/`)."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or any(p in ("", ".", "..") for p in parts):
-        raise UnsafePath("output path would leave the output folder", path=rel)
+    return Path(_output(rel, folders or Folders(out_dir))[0])
+
+
+def _output(rel: str, folders: Folders) -> tuple[str, bool]:
+    """`output_path` as a string, and whether that JSON is there."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):  # not a plain relative path: check it whole
+        parts = list(PurePosixPath(rel).parts)
+        if not parts or PurePosixPath(rel).is_absolute() or any(p in (".", "..") for p in parts):
+            raise UnsafePath("output path would leave the output folder", path=rel)
     if len(parts) > 1 and parts[0] in RESERVED:
         raise UnsafePath(f"its folder {parts[0]!r} has the name of one of the batch's own "
                          "output files", path=rel, hint="rename the folder")
-    root = out_dir.resolve()
-    target = root.joinpath(*parts[:-1], parts[-1] + ".json")
+    target = os.path.join(folders.root, *parts[:-1], parts[-1] + ".json")
     try:
-        resolved = target.resolve()
+        resolved, there = folders.resolve(target)
     except (OSError, RuntimeError):  # a symlink loop in the output folder
         raise UnsafePath("output path runs into a loop of symbolic links", path=rel,
                          hint="remove the symlink inside the output folder") from None
-    if not resolved.is_relative_to(root):
+    if not (resolved == folders.root or resolved.startswith(folders.inside)):
         raise UnsafePath("output path would leave the output folder (symlink)", path=rel,
                          hint="remove the symlink inside the output folder")
-    return target
+    return target, there
 
 
 def _unreadable_manifest(exc: KtttError, path: Path) -> OutputError:
@@ -160,39 +193,43 @@ def _plan(found: list[Found], index: Index, out_dir: Path, options: BatchOptions
           version: str) -> Iterator[tuple[Job | Entry, Stat | None]]:
     """Each input as a job to run, or as an entry decided without running it (skipped, or
     failed before reading) with the stat to remember."""
-    for item in found:
-        try:
-            if item.problem is not None:
-                raise item.problem
-            out = output_path(out_dir, item.rel)
-            stat = Stat.of(item.stat) if item.stat is not None else None
-            prev = index.previous(item.rel)
-            if prev is not None and _unchanged(prev, stat, out, version):
-                yield replace(prev.entry, status="skipped", code=None, message=None,
-                              seconds=0.0), stat
-                continue
-            digest = digest_regular(item.src, options.load.max_bytes)
-        except KtttError as exc:
-            yield Entry(item.rel, "", "error", exc.code, error_message(exc),
-                        rules_version=version), None
-            continue
-        if (prev is not None and _done(prev.entry, version) and prev.entry.sha256 == digest
-                and Path(out).is_file()):
-            yield replace(prev.entry, status="skipped", code=None, message=None,
-                          seconds=0.0), stat
-        else:
-            yield Job(item.rel, item.src, str(out), digest, version), stat
+    folders = Folders(out_dir)
+    for lo in range(0, len(found), PLAN_CHUNK):
+        chunk = found[lo:lo + PLAN_CHUNK]  # sorted: their rows come in one range query
+        rows = index.previous_between(chunk[0].rel, chunk[-1].rel)
+        for item in chunk:
+            yield _decide(item, rows.get(item.rel), folders, options, version)
+
+
+def _decide(item: Found, prev: Previous | None, folders: Folders, options: BatchOptions,
+            version: str) -> tuple[Job | Entry, Stat | None]:
+    """Skip an input done before whose size and mtime (or else content) are unchanged, fail one
+    that cannot be read, run the others."""
+    try:
+        if item.problem is not None:
+            raise item.problem
+        out, there = _output(item.rel, folders)
+        info = Stat.of(item.stat) if item.stat is not None else None
+        done = there and prev is not None and _done(prev.entry, version)
+        if done and prev is not None and info is not None and prev.stat == info:
+            return _skipped(prev.entry), info
+        digest = digest_regular(item.src, options.load.max_bytes)
+    except KtttError as exc:
+        return Entry(item.rel, "", "error", exc.code, error_message(exc),
+                     rules_version=version), None
+    if done and prev is not None and prev.entry.sha256 == digest:
+        return _skipped(prev.entry), info
+    return Job(item.rel, item.src, out, digest, version), info
+
+
+def _skipped(e: Entry) -> Entry:
+    """The entry of a file done before and skipped now (`replace` is slow at archive scale)."""
+    return Entry(e.path, e.sha256, "skipped", None, None, e.targets, e.deadlines, e.agencies,
+                 e.tasks, 0.0, e.rules_version)
 
 
 def _done(entry: Entry, version: str) -> bool:
     return entry.status in ("ok", "skipped") and entry.rules_version == version
-
-
-def _unchanged(prev: Previous, stat: Stat | None, out: Path, version: str) -> bool:
-    """Done before with these rules, its JSON is there, and its size and mtime are those it had
-    when it was read: no need to read it again."""
-    return (stat is not None and prev.stat == stat and _done(prev.entry, version)
-            and out.is_file())
 
 
 # --------------------------------------------------------------------------- running
@@ -224,10 +261,12 @@ class _Journal:
             raise
 
     def record(self, entry: Entry, stat: Stat | None = None) -> None:
-        if entry.status != "skipped":
+        if entry.status == "skipped":  # made by _plan from its row in the index
+            self.index.skip(entry.path, stat)
+        else:
             self._append(entry)
-        stat = self.stats.pop(entry.path, stat)
-        self.index.record(entry, stat if entry.status != "error" else None)
+            stat = self.stats.pop(entry.path, stat)
+            self.index.record(entry, stat if entry.status != "error" else None)
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, self.total, entry)

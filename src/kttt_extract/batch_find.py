@@ -64,28 +64,30 @@ def find_inputs(in_dir: Path, pattern: str | None = None, exclude: Path | None =
     for top, dirs, files in os.walk(in_dir, onerror=cannot_list):
         here = Path(top)
         dirs[:] = [d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip]
+        prefix = Path(top).relative_to(in_dir).as_posix()
         for name in files:
-            rel = (here / name).relative_to(in_dir).as_posix()
+            rel = name if prefix == "." else f"{prefix}/{name}"
             if name.startswith(".") or not _matches(rel, pattern):
                 continue
-            problem, info = _problem(here / name, root, follow_links, max_bytes)
-            found.append(Found(printable(rel), str(here / name), problem, info))
+            src = os.path.join(top, name)
+            problem, info = _problem(src, root, follow_links, max_bytes)
+            found.append(Found(printable(rel), src, problem, info))
     return _unclash(sorted(found, key=lambda f: (f.rel, f.src)))
 
 
 def _matches(rel: str, pattern: str | None) -> bool:
     if pattern is None:
-        return PurePosixPath(rel).suffix.lower().lstrip(".") in SUPPORTED
+        return os.path.splitext(rel)[1].lower().lstrip(".") in SUPPORTED
     if "/" in pattern:
         return PurePosixPath(rel).match(pattern)
     return fnmatchcase(PurePosixPath(rel).name, pattern)
 
 
-def _problem(path: Path, root: Path, follow_links: bool, max_bytes: int | None
+def _problem(path: str, root: Path, follow_links: bool, max_bytes: int | None
              ) -> tuple[KtttError | None, os.stat_result | None]:
     """Why `path` cannot be read as a document, decided without opening it (None if it can),
     and its `stat`."""
-    if not follow_links and path.is_symlink():
+    if not follow_links and os.path.islink(path):
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(root):
             return OutsideLink("a symbolic link to a file outside the input folder",

@@ -23,9 +23,10 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from kttt_extract.batch_pool import Entry
 from kttt_extract.emit.atomic import check_target
@@ -33,16 +34,24 @@ from kttt_extract.errors import OutputError, reason
 
 INDEX = "manifest.sqlite"
 SIDE_FILES = (f"{INDEX}-journal", f"{INDEX}-wal", f"{INDEX}-shm")
-SCHEMA = "1"
+SCHEMA = "2"
 COMMIT_EVERY = 2.0  # seconds between commits of the rows of a running batch
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _SQLITE_REASONS = {13: "no space left on device", 8: "read-only file system",
                    14: "cannot open the index", 23: "permission denied", 5: "the index is locked"}
+# the Entry's fields in its order, then what the index adds: the manifest line as last written
+# (NULL when a field changed since), the size and mtime of the input when it was read, the run
 _TABLE = """CREATE TABLE IF NOT EXISTS entries (
-    path TEXT PRIMARY KEY, line TEXT NOT NULL, status TEXT NOT NULL, sha256 TEXT NOT NULL,
-    rules_version TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, run INTEGER NOT NULL,
-    targets INTEGER NOT NULL, deadlines INTEGER NOT NULL, agencies INTEGER NOT NULL,
-    tasks INTEGER NOT NULL, seconds REAL NOT NULL) WITHOUT ROWID"""
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, status TEXT NOT NULL, code TEXT,
+    message TEXT, targets INTEGER NOT NULL, deadlines INTEGER NOT NULL,
+    agencies INTEGER NOT NULL, tasks INTEGER NOT NULL, seconds REAL NOT NULL,
+    rules_version TEXT NOT NULL, line TEXT, size INTEGER, mtime_ns INTEGER,
+    run INTEGER NOT NULL) WITHOUT ROWID"""
+_FIELDS = ", ".join(f.name for f in fields(Entry))
+_SKIP = """UPDATE entries SET run = ?, size = ?, mtime_ns = ?,
+    line = CASE WHEN status = 'skipped' AND code IS NULL AND message IS NULL AND seconds = 0
+                THEN line END,
+    status = 'skipped', code = NULL, message = NULL, seconds = 0 WHERE path = ?"""
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,8 @@ def _failed(exc: sqlite3.Error | OSError, path: Path) -> OutputError:
 
 
 def entry_line(entry: Entry) -> str:
-    return json.dumps(asdict(entry), ensure_ascii=False)
+    """The manifest line of an entry (its fields in order; `asdict` would deep-copy them)."""
+    return json.dumps({k: getattr(entry, k) for k in _ENTRY_FIELDS}, ensure_ascii=False)
 
 
 def parse_entry(line: str) -> Entry | None:
@@ -105,6 +115,7 @@ class Index:
         self.manifest, self.partial, self.limit = out_dir / manifest, out_dir / partial, limit
         self._last_commit = time.monotonic()
         self.ignore_previous = False
+        self.skipped: list[tuple[int, int | None, int | None, str]] = []
         try:
             check_target(self.path)
             if self.path.is_symlink():
@@ -178,36 +189,59 @@ class Index:
         self.ignore_previous = True
 
     def previous(self, rel: str) -> Previous | None:
+        """The row of `rel` from the runs before."""
+        return self.previous_between(rel, rel).get(rel)
+
+    def previous_between(self, first: str, last: str) -> dict[str, Previous]:
+        """The rows from the runs before whose paths sort from `first` to `last`."""
         if self.ignore_previous:
-            return None
-        row = self.db.execute("SELECT line, size, mtime_ns FROM entries WHERE path = ?",
-                              (rel,)).fetchone()
-        if row is None or (entry := parse_entry(row[0])) is None:
-            return None
-        return Previous(entry, None if row[1] is None else Stat(row[1], row[2]))
+            return {}
+        rows = self.db.execute(f"SELECT {_FIELDS}, size, mtime_ns FROM entries WHERE path "
+                               "BETWEEN ? AND ?", (first, last)).fetchall()
+        found = {}
+        for *values, size, mtime_ns in rows:
+            found[values[0]] = Previous(Entry(*values),
+                                        None if size is None else Stat(size, mtime_ns))
+        return found
 
     # ------------------------------------------------------------------ this run
 
     def _put(self, entry: Entry, stat: Stat | None, run: int) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (entry.path, entry_line(entry), entry.status, entry.sha256, entry.rules_version,
-             None if stat is None else stat.size, None if stat is None else stat.mtime_ns, run,
-             entry.targets, entry.deadlines, entry.agencies, entry.tasks, entry.seconds))
+            "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*(getattr(entry, k) for k in _ENTRY_FIELDS), None,
+             None if stat is None else stat.size, None if stat is None else stat.mtime_ns, run))
 
     def record(self, entry: Entry, stat: Stat | None) -> None:
         """Keep an entry of this run (committed every few seconds; the partial manifest is the
         journal that survives a crash in between)."""
+        self._write(self._put, entry, stat, self.run)
+
+    def skip(self, path: str, stat: Stat | None) -> None:
+        """Keep the row of an input this run skipped: its previous entry, marked skipped
+        (written a thousand at a time)."""
+        self.skipped.append((self.run, None if stat is None else stat.size,
+                             None if stat is None else stat.mtime_ns, path))
+        if len(self.skipped) >= 1000:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.skipped = self.skipped, []
+        if pending:
+            self._write(self.db.executemany, _SKIP, pending)
+
+    def _write(self, fn: Callable[..., object], *args: object) -> None:
         try:
             if not self.db.in_transaction:
                 self.db.execute("BEGIN")
-            self._put(entry, stat, self.run)
+            fn(*args)
             if time.monotonic() - self._last_commit > COMMIT_EVERY:
                 self.commit()
         except sqlite3.Error as exc:
             raise _failed(exc, self.path) from None
 
     def commit(self) -> None:
+        self.flush()
         if self.db.in_transaction:
             self.db.execute("COMMIT")
         self._last_commit = time.monotonic()
@@ -217,15 +251,25 @@ class Index:
             self.commit()
         self.db.close()
 
-    def entries(self) -> Iterator[Entry]:
-        """This run's entries, sorted by path, read a page at a time."""
-        cursor = self.db.execute("SELECT line FROM entries WHERE run = ? ORDER BY path",
-                                 (self.run,))
+    def _rows(self) -> Iterator[tuple[Any, ...]]:
+        cursor = self.db.execute(f"SELECT line, {_FIELDS} FROM entries WHERE run = ? "
+                                 "ORDER BY path", (self.run,))
         while rows := cursor.fetchmany(1000):
-            for (line,) in rows:
-                entry = parse_entry(line)
-                if entry is not None:
-                    yield entry
+            yield from rows
+
+    def _lines(self, made: list[tuple[str, str]]) -> Iterator[str]:
+        """This run's manifest lines, sorted by path, read a page at a time; those made anew
+        are added to `made` as (line, path)."""
+        for line, *values in self._rows():
+            if line is None:
+                line = entry_line(Entry(*values))
+                made.append((line, values[0]))
+            yield str(line)
+
+    def entries(self) -> Iterator[Entry]:
+        """This run's entries, sorted by path."""
+        for _, *values in self._rows():
+            yield Entry(*values)
 
     def count(self, where: str = "1") -> int:
         row = self.db.execute(f"SELECT count(*) FROM entries WHERE run = ? AND {where}",
@@ -252,7 +296,9 @@ class Index:
             self.commit()
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM entries WHERE run != ?", (self.run,))
-            write_lines(self.manifest, (entry_line(e) + "\n" for e in self.entries()))
+            made: list[tuple[str, str]] = []  # lines written for the first time: kept
+            write_lines(self.manifest, (line + "\n" for line in self._lines(made)))
+            self.db.executemany("UPDATE entries SET line = ? WHERE path = ?", made)
             self._set("manifest", self._file_key(self.manifest))
             self.commit()
         except sqlite3.Error as exc:
