@@ -1,13 +1,16 @@
 """`kttt batch --engine dask`: the same bytes as the local engine, on a local cluster of 2 worker
-processes on the loopback interface; a worker lost midway loses and doubles nothing."""
+processes on the loopback interface; a worker lost midway loses and doubles nothing.
+
+Dask runs in a fresh interpreter (`_scenario`), never in the test process: its threads and
+imports would swell the process that later tests fork to measure memory."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import signal
+import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,13 @@ import pytest
 
 from kttt_extract.batch import MANIFEST, BatchOptions, Entry, run_batch
 from kttt_extract.errors import ExitStatus, MissingTool
-from tests.conftest import invoke, make_pdf
+from tests.conftest import ROOT, make_pdf, run_kttt
 
-distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork workers")
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                       reason="the dask extra is not installed"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork workers"),
+]
 
 PLAN = """\
 ỦY BAN NHÂN DÂN HUYỆN TAM ĐƯỜNG
@@ -61,15 +67,56 @@ def _manifest(out: Path) -> list[dict[str, Any]]:
     return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A local cluster of 2 worker processes (one thread each) on 127.0.0.1."""
-    import logging
+# --------------------------------------------------------------------------- in a fresh Python
 
+
+def _on_cluster(src: str, outs: list[str], kill_after: int, forced: list[bool]
+                ) -> dict[str, Any]:
+    """Start a local cluster of 2 worker processes (one thread each) on 127.0.0.1, run the
+    batch into each of `outs` in turn through its scheduler's address (with --force where
+    `forced` says); with `kill_after`, kill one worker process when that many documents are
+    recorded."""
+    import logging
+    import signal
+
+    import distributed
+
+    seen: list[str] = []
+    summaries = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=logging.ERROR) as local:
-        yield local
+                                  silence_logs=logging.ERROR) as cluster:
+        with distributed.Client(cluster) as client:
+            victim = sorted(client.run(os.getpid).values())[0]
+
+        def kill_one(done: int, total: int, entry: Entry) -> None:
+            seen.append(entry.path)
+            if len(seen) == kill_after:  # a worker dies with documents queued on it
+                os.kill(victim, signal.SIGKILL)
+
+        for out, force in zip(outs, forced, strict=True):
+            summary = run_batch(src, out, BatchOptions(
+                engine="dask", scheduler=cluster.scheduler_address, force=force),
+                progress=kill_one if kill_after else None)
+            summaries.append([summary.ok, summary.skipped, summary.failed])
+        with distributed.Client(cluster) as client:
+            client.wait_for_workers(2, timeout=60)  # a killed worker is brought back
+            workers = len(client.scheduler_info()["workers"])
+    return {"summaries": summaries, "seen": seen, "workers": workers}
+
+
+def _scenario(*args: Any) -> dict[str, Any]:
+    """`_on_cluster(*args)` run in a fresh interpreter."""
+    code = ("import json, sys; from tests.test_dask import _on_cluster; "
+            "print(json.dumps(_on_cluster(*json.loads(sys.argv[1]))))")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- tests
 
 
 @pytest.fixture(scope="module")
@@ -81,79 +128,63 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return src, root / "local"
 
 
-def test_dask_on_a_scheduler_gives_the_local_engine_bytes(
-        cluster: Any, mixed: tuple[Path, Path], tmp_path: Path) -> None:
+def test_dask_on_a_scheduler_gives_the_local_engine_bytes_and_resumes(
+        mixed: tuple[Path, Path], tmp_path: Path) -> None:
     src, local = mixed
-    summary = run_batch(src, tmp_path / "out", BatchOptions(
-        engine="dask", scheduler=cluster.scheduler_address))
-    assert (summary.ok, summary.failed) == (8, 1)
-    assert _files(tmp_path / "out") == _files(local)
-    assert _manifest(tmp_path / "out") == _manifest(local)
+    outs = [tmp_path / "out", tmp_path / "out", tmp_path / "forced"]
+    ran = _scenario(str(src), [str(o) for o in outs], 0, [False, False, True])
+    assert ran["summaries"] == [[8, 0, 1], [0, 8, 1], [8, 0, 1]]  # run, rerun, --force
+    for out in (tmp_path / "out", tmp_path / "forced"):
+        assert _files(out) == _files(local)
+    assert _manifest(tmp_path / "forced") == _manifest(local)
+    assert _manifest(tmp_path / "out") == [  # the rerun skipped what was done
+        {**e, "status": "skipped"} if e["status"] == "ok" else e for e in _manifest(local)]
     broken = next(e for e in _manifest(tmp_path / "out") if e["path"] == "broken.pdf")
-    assert broken["status"] == "error" and broken["code"] == "unreadable"
+    assert (broken["status"], broken["code"]) == ("error", "unreadable")
 
 
-def test_dask_rerun_skips_and_force_redoes(cluster: Any, mixed: tuple[Path, Path],
-                                           tmp_path: Path) -> None:
-    src, local = mixed
-    options = BatchOptions(engine="dask", scheduler=cluster.scheduler_address)
-    run_batch(src, tmp_path / "out", options)
-    again = run_batch(src, tmp_path / "out", options)
-    assert (again.ok, again.skipped) == (0, 8)
-    forced = run_batch(src, tmp_path / "out", BatchOptions(
-        engine="dask", scheduler=cluster.scheduler_address, force=True))
-    assert forced.ok == 8
-    assert _files(tmp_path / "out") == _files(local)
-
-
-def test_a_worker_lost_midway_loses_and_doubles_nothing(
-        cluster: Any, tmp_path: Path) -> None:
+def test_a_worker_lost_midway_loses_and_doubles_nothing(tmp_path: Path) -> None:
     src = _mixed(tmp_path / "in", plans=24)
     run_batch(src, tmp_path / "local", BatchOptions(jobs=2))
-    with distributed.Client(cluster) as client:
-        pids = client.run(os.getpid)
-    victim = sorted(pids.values())[0]
-    seen: list[str] = []
-
-    def kill_one(done: int, total: int, entry: Entry) -> None:
-        seen.append(entry.path)
-        if len(seen) == 3:  # a worker dies with documents queued on it
-            os.kill(victim, signal.SIGKILL)
-
-    summary = run_batch(src, tmp_path / "out", BatchOptions(
-        engine="dask", scheduler=cluster.scheduler_address), progress=kill_one)
-    assert (summary.ok, summary.failed) == (26, 1)
-    assert sorted(seen) == sorted(set(seen)) and len(seen) == 27  # each recorded once
+    ran = _scenario(str(src), [str(tmp_path / "out")], 3, [False])
+    assert ran["summaries"] == [[26, 0, 1]]
+    assert len(ran["seen"]) == len(set(ran["seen"])) == 27  # each document recorded once
     assert _files(tmp_path / "out") == _files(tmp_path / "local")
     assert _manifest(tmp_path / "out") == _manifest(tmp_path / "local")
-    with distributed.Client(cluster) as client:  # the nanny brought a worker back
-        client.wait_for_workers(2, timeout=60)
+    assert ran["workers"] == 2
 
 
 def test_without_an_address_dask_starts_a_local_cluster_of_j_workers(
-        mixed: tuple[Path, Path], tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+        mixed: tuple[Path, Path], tmp_path: Path) -> None:
     src, local = mixed
-    invoke(["batch", str(src), "-o", str(tmp_path / "out"), "--engine", "dask", "-j", "2",
-            "-q"], code=ExitStatus.BATCH_FAILURES, capfd=capfd)
+    ran = run_kttt(["batch", str(src), "-o", str(tmp_path / "out"), "--engine", "dask", "-j",
+                    "2", "-q"], timeout=300)
+    assert ran.code == ExitStatus.BATCH_FAILURES, ran.stderr
     assert _files(tmp_path / "out") == _files(local)
 
 
-def test_engine_and_scheduler_options_are_checked(tmp_path: Path,
-                                                 capfd: pytest.CaptureFixture[str]) -> None:
+def test_engine_and_scheduler_options_are_checked(tmp_path: Path) -> None:
     src = _mixed(tmp_path / "in", plans=1)
-    invoke(["batch", str(src), "-o", str(tmp_path / "o"), "--engine", "ray"],
-           code=ExitStatus.USAGE, stderr_has="'ray' is not one of local, dask", capfd=capfd)
-    invoke(["batch", str(src), "-o", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"],
-           code=ExitStatus.USAGE, stderr_has="needs --engine dask", capfd=capfd)
-    invoke(["batch", str(src), "-o", str(tmp_path / "o"), "--engine", "dask", "--scheduler",
-            "tcp://127.0.0.1:1"], code=ExitStatus.USAGE,
-           stderr_has="cannot reach the Dask scheduler", capfd=capfd)
+    out = str(tmp_path / "o")
+    ran = run_kttt(["batch", str(src), "-o", out, "--engine", "ray"])
+    assert ran.code == ExitStatus.USAGE and "'ray' is not one of local, dask" in ran.stderr
+    ran = run_kttt(["batch", str(src), "-o", out, "--scheduler", "tcp://127.0.0.1:1"])
+    assert ran.code == ExitStatus.USAGE and "needs --engine dask" in ran.stderr
+    ran = run_kttt(["batch", str(src), "-o", out, "--engine", "dask", "--scheduler",
+                    "tcp://127.0.0.1:1"])
+    assert ran.code == ExitStatus.USAGE, ran.stderr
+    assert ran.stderr.startswith("kttt: error: tcp://127.0.0.1:1: cannot reach the Dask "
+                                 "scheduler: ")
 
 
 def test_without_the_extra_dask_says_how_to_install_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = _mixed(tmp_path / "in", plans=1)
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(MissingTool) as caught:
-        run_batch(src, tmp_path / "out", BatchOptions(engine="dask"))
+    sys.modules.pop("kttt_extract.engines.dask", None)
+    try:
+        with pytest.raises(MissingTool) as caught:
+            run_batch(src, tmp_path / "out", BatchOptions(engine="dask"))
+    finally:
+        sys.modules.pop("kttt_extract.engines.dask", None)  # imported without Dask: forget it
     assert caught.value.hint == "pip install 'kttt-extract[dask]'"
