@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kttt_extract import batch
+from kttt_extract import batch, batch_plan
 from kttt_extract.batch import MANIFEST, BatchOptions, run_batch
 from kttt_extract.batch_index import INDEX
 
@@ -53,13 +53,13 @@ def test_rerun_with_nothing_to_do_hashes_nothing_and_reads_no_json(
     run_batch(src, out, FAST)  # the first rerun marks everything skipped
     tables = {n: (out / n).read_bytes() for n in TABLES}
     stamps = {n: os.stat(out / n).st_mtime_ns for n in TABLES}
-    digest = batch.digest_regular
+    digest = batch_plan.digest_regular
 
     def only_failed(path: str, limit: int) -> str:  # failed files are retried: read again
         assert path.endswith("broken.pdf"), f"{path} was hashed again"
         return digest(path, limit)
 
-    monkeypatch.setattr(batch, "digest_regular", only_failed)
+    monkeypatch.setattr(batch_plan, "digest_regular", only_failed)
     monkeypatch.setattr(batch, "write_rollups", _refuse)
     summary = run_batch(src, out, FAST)
     assert (summary.ok, summary.skipped, summary.failed) == (0, 4, 1)

@@ -4,10 +4,10 @@ Library only: nothing here prints. `run_batch` reports each finished file to a c
 returns a `Summary`; `kttt batch` (cli/batch.py) draws progress from those calls.
 Finding inputs is batch_find.py; the per-file work happens on an engine: batch_pool.py (the
 default: local worker processes, each file under the time and memory limits) or
-engines/dask.py (Dask's distributed scheduler); the parent plans, journals and rolls up (the
-tables themselves are made by emit/rollup.py). What a rerun needs to know is kept in an index
-beside the JSON files (batch_index.py). One run at a time may write into an output folder: the
-folder is locked (`flock`) for the run.
+engines/dask.py (Dask's distributed scheduler); the parent plans (batch_plan.py: skip, fail or
+run each input), journals and rolls up (the tables themselves are made by emit/rollup.py). What
+a rerun needs to know is kept in an index beside the JSON files (batch_index.py). One run at a
+time may write into an output folder: the folder is locked (`flock`) for the run.
 """
 
 from __future__ import annotations
@@ -15,25 +15,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from time import perf_counter
 from typing import Literal
 
 from kttt_extract import guard
 from kttt_extract.batch_find import SUPPORTED as SUPPORTED  # re-exported
-from kttt_extract.batch_find import Found, find_inputs
-from kttt_extract.batch_index import INDEX, SIDE_FILES, Index, Previous, Stat, entry_line
+from kttt_extract.batch_find import find_inputs
+from kttt_extract.batch_index import Index, Stat, entry_line
 from kttt_extract.batch_index import parse_entry as parse_entry
 from kttt_extract.batch_office import converted_ahead
+from kttt_extract.batch_plan import MANIFEST as MANIFEST
+from kttt_extract.batch_plan import PARTIAL as PARTIAL
+from kttt_extract.batch_plan import RESERVED as RESERVED
+from kttt_extract.batch_plan import TABLE_FILES, plan
+from kttt_extract.batch_plan import UnsafePath as UnsafePath
+from kttt_extract.batch_plan import output_path as output_path
 from kttt_extract.batch_pool import (
     OUTPUT_FAILED,
     Job,
     Record,
     WorkerConfig,
-    error_message,
     execute,
 )
 from kttt_extract.batch_pool import Entry as Entry  # re-exported: the manifest line
@@ -41,22 +45,16 @@ from kttt_extract.batch_pool import FileTimeout as FileTimeout
 from kttt_extract.batch_pool import Status as Status
 from kttt_extract.emit.atomic import write_atomic
 from kttt_extract.emit.rollup import DOC_COLUMNS as DOC_COLUMNS  # re-exported: the table layout
-from kttt_extract.emit.rollup import TABLES, XLSX, Rollup
+from kttt_extract.emit.rollup import Rollup
 from kttt_extract.emit.rollup import item_columns as item_columns
 from kttt_extract.errors import Busy, ExitStatus, KtttError, OutputError, reason
-from kttt_extract.fileio import digest_regular, read_regular
+from kttt_extract.fileio import read_regular
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.ruleset import RuleSet, load_rules
 from kttt_extract.ruleset.load import RuleLimits
 
-MANIFEST = "manifest.jsonl"
-PARTIAL = "manifest.partial.jsonl"
-# the names the run writes at the top of the output folder: no input folder may take one
-_TABLE_FILES = (*(f"{t}.csv" for t in TABLES), XLSX)
-RESERVED = frozenset({MANIFEST, PARTIAL, INDEX, *SIDE_FILES, *_TABLE_FILES})
 Engine = Literal["local", "dask"]
 COUNTED = ("targets", "deadlines", "agencies", "tasks")
-PLAN_CHUNK = 2000  # inputs decided per query of the index
 MAX_MANIFEST = 1024 * 1024 * 1024  # a manifest (or a JSON read back) larger is refused
 _RERUN = "free some space or fix the folder, then rerun: finished files are kept"
 
@@ -66,12 +64,6 @@ class BatchError(KtttError):
 
     code = "batch"
     exit_status = ExitStatus.USAGE
-
-
-class UnsafePath(KtttError):
-    """An output path that would land outside the output folder, or on one of its own files."""
-
-    code = "unsafe-path"
 
 
 @dataclass(frozen=True)
@@ -106,61 +98,6 @@ class Summary:
 
 Progress = Callable[[int, int, Entry], None]  # (done, total, entry)
 
-# --------------------------------------------------------------------------- planning
-
-
-class Folders:
-    """The output folder and its subfolders, each resolved once in a run (an archive has
-    thousands of files per folder)."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.root = str(out_dir.resolve())
-        self.inside = os.path.join(self.root, "")
-        self.resolved: dict[str, str] = {}
-
-    def resolve(self, target: str) -> tuple[str, bool]:
-        """`os.path.realpath(target)` (from its folder's, when the file is no link), and
-        whether a regular file is there, from one `lstat`."""
-        folder, name = os.path.split(target)
-        parent = self.resolved.get(folder)
-        if parent is None:
-            parent = self.resolved[folder] = str(Path(folder).resolve())
-        try:
-            mode = os.lstat(target).st_mode
-        except OSError:
-            return os.path.join(parent, name), False
-        if stat.S_ISLNK(mode):
-            return str(Path(target).resolve()), os.path.isfile(target)
-        return os.path.join(parent, name), stat.S_ISREG(mode)
-
-
-def output_path(out_dir: Path, rel: str, folders: Folders | None = None) -> Path:
-    """OUT_DIR/<rel>.json, refusing any name or symlink that would lead outside OUT_DIR and any
-    folder named like one of the run's own files (`targets.csv/`)."""
-    return Path(_output(rel, folders or Folders(out_dir))[0])
-
-
-def _output(rel: str, folders: Folders) -> tuple[str, bool]:
-    """`output_path` as a string, and whether that JSON is there."""
-    parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts):  # not a plain relative path: check it whole
-        parts = list(PurePosixPath(rel).parts)
-        if not parts or PurePosixPath(rel).is_absolute() or any(p in (".", "..") for p in parts):
-            raise UnsafePath("output path would leave the output folder", path=rel)
-    if len(parts) > 1 and parts[0] in RESERVED:
-        raise UnsafePath(f"its folder {parts[0]!r} has the name of one of the batch's own "
-                         "output files", path=rel, hint="rename the folder")
-    target = os.path.join(folders.root, *parts[:-1], parts[-1] + ".json")
-    try:
-        resolved, there = folders.resolve(target)
-    except (OSError, RuntimeError):  # a symlink loop in the output folder
-        raise UnsafePath("output path runs into a loop of symbolic links", path=rel,
-                         hint="remove the symlink inside the output folder") from None
-    if not (resolved == folders.root or resolved.startswith(folders.inside)):
-        raise UnsafePath("output path would leave the output folder (symlink)", path=rel,
-                         hint="remove the symlink inside the output folder")
-    return target, there
-
 
 def _unreadable_manifest(exc: KtttError, path: Path) -> OutputError:
     return OutputError(f"cannot read the previous run's manifest: {exc.message}", path=str(path),
@@ -187,49 +124,6 @@ def _open_index(out_dir: Path, force: bool) -> Index:
     if force:
         index.forget()
     return index
-
-
-def _plan(found: list[Found], index: Index, out_dir: Path, options: BatchOptions,
-          version: str) -> Iterator[tuple[Job | Entry, Stat | None]]:
-    """Each input as a job to run, or as an entry decided without running it (skipped, or
-    failed before reading) with the stat to remember."""
-    folders = Folders(out_dir)
-    for lo in range(0, len(found), PLAN_CHUNK):
-        chunk = found[lo:lo + PLAN_CHUNK]  # sorted: their rows come in one range query
-        rows = index.previous_between(chunk[0].rel, chunk[-1].rel)
-        for item in chunk:
-            yield _decide(item, rows.get(item.rel), folders, options, version)
-
-
-def _decide(item: Found, prev: Previous | None, folders: Folders, options: BatchOptions,
-            version: str) -> tuple[Job | Entry, Stat | None]:
-    """Skip an input done before whose size and mtime (or else content) are unchanged, fail one
-    that cannot be read, run the others."""
-    try:
-        if item.problem is not None:
-            raise item.problem
-        out, there = _output(item.rel, folders)
-        info = Stat.of(item.stat) if item.stat is not None else None
-        done = there and prev is not None and _done(prev.entry, version)
-        if done and prev is not None and info is not None and prev.stat == info:
-            return _skipped(prev.entry), info
-        digest = digest_regular(item.src, options.load.max_bytes)
-    except KtttError as exc:
-        return Entry(item.rel, "", "error", exc.code, error_message(exc),
-                     rules_version=version), None
-    if done and prev is not None and prev.entry.sha256 == digest:
-        return _skipped(prev.entry), info
-    return Job(item.rel, item.src, out, digest, version), info
-
-
-def _skipped(e: Entry) -> Entry:
-    """The entry of a file done before and skipped now (`replace` is slow at archive scale)."""
-    return Entry(e.path, e.sha256, "skipped", None, None, e.targets, e.deadlines, e.agencies,
-                 e.tasks, 0.0, e.rules_version)
-
-
-def _done(entry: Entry, version: str) -> bool:
-    return entry.status in ("ok", "skipped") and entry.rules_version == version
 
 
 # --------------------------------------------------------------------------- running
@@ -261,7 +155,7 @@ class _Journal:
             raise
 
     def record(self, entry: Entry, stat: Stat | None = None) -> None:
-        if entry.status == "skipped":  # made by _plan from its row in the index
+        if entry.status == "skipped":  # made by batch_plan.plan from its row in the index
             self.index.skip(entry.path, stat)
         else:
             self._append(entry)
@@ -360,7 +254,7 @@ def _run(src: Path, dst: Path, opts: BatchOptions, rules: RuleSet, progress: Pro
     try:
         jobs: list[Job] = []
         failed = False
-        for item, stat in _plan(found, journal.index, dst, opts, rules.version):
+        for item, stat in plan(found, journal.index, dst, opts.load.max_bytes, rules.version):
             if isinstance(item, Job):
                 jobs.append(item)
                 journal.stats[item.rel] = stat
@@ -414,10 +308,10 @@ def _rollups(out_dir: Path, index: Index) -> list[str]:
     """The tables, unless this run wrote no JSON and those on disk were made from the same
     documents (a rerun with nothing to do reads no JSON)."""
     key = index.tables_key()
-    if index.tables_current(key, _TABLE_FILES):
+    if index.tables_current(key, TABLE_FILES):
         return []
     problems = write_rollups(out_dir, index.entries())
-    index.tables_written(_TABLE_FILES)
+    index.tables_written(TABLE_FILES)
     return problems
 
 
