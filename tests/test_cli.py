@@ -476,7 +476,7 @@ def test_every_imported_library_is_declared() -> None:
     declared = {_dist(d) for d in project["dependencies"]}
     declared |= {_dist(d) for deps in project["optional-dependencies"].values() for d in deps}
     dist_of = {"yaml": "pyyaml", "docx": "python-docx", "pdfminer": "pdfminer.six",
-               "PIL": "pillow"}
+               "PIL": "pillow", "distributed": "dask"}  # dask[distributed]
     stdlib = set(sys.stdlib_module_names) | {"kttt_extract"}
     imported = set()
     for path in (SAMPLES.parent / "src").rglob("*.py"):

@@ -2,10 +2,12 @@
 
 Library only: nothing here prints. `run_batch` reports each finished file to a callback and
 returns a `Summary`; `kttt batch` (cli/batch.py) draws progress from those calls.
-Finding inputs is batch_find.py; the per-file work happens in batch_pool.py, each file in a child
-process under the time and memory limits; the parent plans, journals and rolls up (the tables
-themselves are made by emit/rollup.py). One run at a time may write into an output folder: the
-folder is locked (`flock`) for the run.
+Finding inputs is batch_find.py; the per-file work happens on an engine: batch_pool.py (the
+default: local worker processes, each file under the time and memory limits) or
+engines/dask.py (Dask's distributed scheduler); the parent plans (batch_plan.py: skip, fail or
+run each input), journals and rolls up (the tables themselves are made by emit/rollup.py). What
+a rerun needs to know is kept in an index beside the JSON files (batch_index.py). One run at a
+time may write into an output folder: the folder is locked (`flock`) for the run.
 """
 
 from __future__ import annotations
@@ -13,32 +15,45 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from time import perf_counter
+from typing import Literal
 
 from kttt_extract import guard
 from kttt_extract.batch_find import SUPPORTED as SUPPORTED  # re-exported
-from kttt_extract.batch_find import Found, find_inputs
-from kttt_extract.batch_pool import OUTPUT_FAILED, Job, WorkerConfig, error_message, execute
+from kttt_extract.batch_find import find_inputs
+from kttt_extract.batch_index import Index, Stat, entry_line, manifest_lines
+from kttt_extract.batch_index import parse_entry as parse_entry
+from kttt_extract.batch_office import converted_ahead
+from kttt_extract.batch_plan import MANIFEST as MANIFEST
+from kttt_extract.batch_plan import PARTIAL as PARTIAL
+from kttt_extract.batch_plan import RESERVED as RESERVED
+from kttt_extract.batch_plan import TABLE_FILES, plan
+from kttt_extract.batch_plan import UnsafePath as UnsafePath
+from kttt_extract.batch_plan import output_path as output_path
+from kttt_extract.batch_pool import (
+    OUTPUT_FAILED,
+    Job,
+    Record,
+    WorkerConfig,
+    execute,
+)
 from kttt_extract.batch_pool import Entry as Entry  # re-exported: the manifest line
 from kttt_extract.batch_pool import FileTimeout as FileTimeout
 from kttt_extract.batch_pool import Status as Status
 from kttt_extract.emit.atomic import write_atomic
 from kttt_extract.emit.rollup import DOC_COLUMNS as DOC_COLUMNS  # re-exported: the table layout
-from kttt_extract.emit.rollup import TABLES, XLSX, Rollup
+from kttt_extract.emit.rollup import Rollup
 from kttt_extract.emit.rollup import item_columns as item_columns
 from kttt_extract.errors import Busy, ExitStatus, KtttError, OutputError, reason
-from kttt_extract.fileio import digest_regular, read_regular
+from kttt_extract.fileio import read_regular
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.ruleset import RuleSet, load_rules
 from kttt_extract.ruleset.load import RuleLimits
 
-MANIFEST = "manifest.jsonl"
-PARTIAL = "manifest.partial.jsonl"
-# the names the run writes at the top of the output folder: no input folder may take one
-RESERVED = frozenset({MANIFEST, PARTIAL, XLSX, *(f"{t}.csv" for t in TABLES)})
+Engine = Literal["local", "dask"]
 COUNTED = ("targets", "deadlines", "agencies", "tasks")
 MAX_MANIFEST = 1024 * 1024 * 1024  # a manifest (or a JSON read back) larger is refused
 _RERUN = "free some space or fix the folder, then rerun: finished files are kept"
@@ -49,12 +64,6 @@ class BatchError(KtttError):
 
     code = "batch"
     exit_status = ExitStatus.USAGE
-
-
-class UnsafePath(KtttError):
-    """An output path that would land outside the output folder, or on one of its own files."""
-
-    code = "unsafe-path"
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class BatchOptions:
     keep_text: bool = True
     follow_links: bool = False  # also read files that symlinks lead to outside the input
     rule_limits: RuleLimits | None = None
+    engine: Engine = "local"
+    scheduler: str | None = None  # dask: a scheduler's address; None starts a local cluster
 
 
 @dataclass
@@ -87,50 +98,10 @@ class Summary:
 
 Progress = Callable[[int, int, Entry], None]  # (done, total, entry)
 
-# --------------------------------------------------------------------------- planning
 
-
-def output_path(out_dir: Path, rel: str) -> Path:
-    """OUT_DIR/<rel>.json, refusing any name or symlink that would lead outside OUT_DIR and any
-    folder named like one of the run's own files (`targets.csv/`)."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or any(p in ("", ".", "..") for p in parts):
-        raise UnsafePath("output path would leave the output folder", path=rel)
-    if len(parts) > 1 and parts[0] in RESERVED:
-        raise UnsafePath(f"its folder {parts[0]!r} has the name of one of the batch's own "
-                         "output files", path=rel, hint="rename the folder")
-    root = out_dir.resolve()
-    target = root.joinpath(*parts[:-1], parts[-1] + ".json")
-    try:
-        resolved = target.resolve()
-    except (OSError, RuntimeError):  # a symlink loop in the output folder
-        raise UnsafePath("output path runs into a loop of symbolic links", path=rel,
-                         hint="remove the symlink inside the output folder") from None
-    if not resolved.is_relative_to(root):
-        raise UnsafePath("output path would leave the output folder (symlink)", path=rel,
-                         hint="remove the symlink inside the output folder")
-    return target
-
-
-def read_manifest(out_dir: Path) -> dict[str, Entry]:
-    """Entries of the last complete run, overridden by those of an interrupted run after it."""
-    entries: dict[str, Entry] = {}
-    for name in (MANIFEST, PARTIAL):
-        path = out_dir / name
-        if not os.path.lexists(path):
-            continue
-        _refuse_link(path)
-        try:
-            text = read_regular(path, MAX_MANIFEST).decode("utf-8", errors="replace")
-        except KtttError as exc:
-            raise OutputError(f"cannot read the previous run's manifest: {exc.message}",
-                              path=str(path), hint="remove it or choose another -o folder"
-                              ) from None
-        for line in text.splitlines():
-            entry = _parse_entry(line)
-            if entry is not None:
-                entries[entry.path] = entry
-    return entries
+def _unreadable_manifest(exc: KtttError, path: Path) -> OutputError:
+    return OutputError(f"cannot read the previous run's manifest: {exc.message}", path=str(path),
+                       hint="remove it or choose another -o folder")
 
 
 def _refuse_link(path: Path) -> None:
@@ -140,45 +111,38 @@ def _refuse_link(path: Path) -> None:
                           path=str(path), hint="remove the link")
 
 
-def _parse_entry(line: str) -> Entry | None:
-    """An Entry from one manifest line; None for a torn or foreign line."""
-    try:
-        data = json.loads(line)
-        return Entry(**data) if isinstance(data, dict) else None
-    except (ValueError, TypeError):
-        return None
-
-
-def _plan(in_dir: Path, out_dir: Path, options: BatchOptions, version: str
-          ) -> tuple[list[Job], list[Entry]]:
-    """Jobs to run, and entries decided without running (skipped, or failed before reading)."""
-    previous = {} if options.force else read_manifest(out_dir)
-    jobs: list[Job] = []
-    decided: list[Entry] = []
-    found = find_inputs(in_dir, options.glob, exclude=out_dir,
-                        follow_links=options.follow_links, max_bytes=options.load.max_bytes)
-    for item in found:
-        try:
-            job = _job(item, out_dir, options, version)
-        except KtttError as exc:
-            decided.append(Entry(item.rel, "", "error", exc.code, error_message(exc),
-                                 rules_version=version))
+def read_manifest(out_dir: Path) -> dict[str, Entry]:
+    """Entries of the last complete run, overridden by those of an interrupted run after it
+    (what `kttt report` reads; a run itself reads the index)."""
+    entries: dict[str, Entry] = {}
+    for name in (MANIFEST, PARTIAL):
+        path = out_dir / name
+        if not os.path.lexists(path):
             continue
-        prev = previous.get(item.rel)
-        if (prev is not None and prev.status in ("ok", "skipped") and prev.sha256 == job.sha256
-                and prev.rules_version == version and Path(job.out).is_file()):
-            decided.append(replace(prev, status="skipped", code=None, message=None, seconds=0.0))
-        else:
-            jobs.append(job)
-    return jobs, decided
+        _refuse_link(path)
+        try:
+            for line in manifest_lines(path, MAX_MANIFEST):
+                entry = parse_entry(line)
+                if entry is not None:
+                    entries[entry.path] = entry
+        except KtttError as exc:
+            raise _unreadable_manifest(exc, path) from None
+    return entries
 
 
-def _job(item: Found, out_dir: Path, options: BatchOptions, version: str) -> Job:
-    if item.problem is not None:
-        raise item.problem
-    out = output_path(out_dir, item.rel)
-    digest = digest_regular(item.src, options.load.max_bytes)
-    return Job(item.rel, item.src, str(out), digest, version)
+def _open_index(out_dir: Path, force: bool) -> Index:
+    """The output folder's index, rebuilt from manifest.jsonl when it is not the one it made."""
+    for name in (MANIFEST, PARTIAL):
+        _refuse_link(out_dir / name)
+    try:
+        index = Index(out_dir, MANIFEST, PARTIAL, MAX_MANIFEST)
+    except OutputError:
+        raise
+    except KtttError as exc:
+        raise _unreadable_manifest(exc, out_dir / MANIFEST) from None
+    if force:
+        index.forget()
+    return index
 
 
 # --------------------------------------------------------------------------- running
@@ -186,11 +150,15 @@ def _job(item: Found, out_dir: Path, options: BatchOptions, version: str) -> Job
 
 class _Journal:
     """Appends each finished entry to manifest.partial.jsonl at once, so an interrupted run
-    keeps what it did; `finish` writes manifest.jsonl atomically and drops the partial file."""
+    keeps what it did, and to the index; `finish` writes manifest.jsonl atomically (streamed
+    from the index) and drops the partial file. Skipped entries go to the index only: the
+    previous rows already say they are done."""
 
-    def __init__(self, out_dir: Path, total: int, progress: Progress | None) -> None:
+    def __init__(self, out_dir: Path, force: bool, total: int, progress: Progress | None
+                 ) -> None:
         self.out_dir, self.total, self.progress = out_dir, total, progress
-        self.entries: dict[str, Entry] = {}
+        self.done = 0
+        self.stats: dict[str, Stat | None] = {}  # of the jobs running, by path
         path = out_dir / PARTIAL
         _refuse_link(path)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
@@ -199,9 +167,25 @@ class _Journal:
         except OSError as exc:
             raise OutputError(f"cannot write: {reason(exc)}", path=str(path), hint=_RERUN
                               ) from None
+        try:
+            self.index = _open_index(out_dir, force)
+        except BaseException:
+            self.close()
+            raise
 
-    def record(self, entry: Entry) -> None:
-        line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
+    def record(self, entry: Entry, stat: Stat | None = None) -> None:
+        if entry.status == "skipped":  # made by batch_plan.plan from its row in the index
+            self.index.skip(entry.path, stat)
+        else:
+            self._append(entry)
+            stat = self.stats.pop(entry.path, stat)
+            self.index.record(entry, stat if entry.status != "error" else None)
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total, entry)
+
+    def _append(self, entry: Entry) -> None:
+        line = (entry_line(entry) + "\n").encode("utf-8")
         try:
             assert self._fd is not None, "journal closed"
             view = memoryview(line)
@@ -210,9 +194,6 @@ class _Journal:
         except OSError as exc:
             raise OutputError(f"cannot write: {reason(exc)}", path=str(self.out_dir / PARTIAL),
                               hint=_RERUN) from None
-        self.entries[entry.path] = entry
-        if self.progress is not None:
-            self.progress(len(self.entries), self.total, entry)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -220,13 +201,10 @@ class _Journal:
                 os.close(self._fd)
             self._fd = None
 
-    def finish(self) -> list[Entry]:
+    def finish(self) -> None:
         self.close()
-        entries = [self.entries[k] for k in sorted(self.entries)]
-        lines = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in entries)
-        write_atomic(self.out_dir / MANIFEST, lines.encode("utf-8"))
+        self.index.finish()
         (self.out_dir / PARTIAL).unlink(missing_ok=True)
-        return entries
 
 
 @contextlib.contextmanager
@@ -278,9 +256,7 @@ def run_batch(in_dir: Path | str, out_dir: Path | str, options: BatchOptions | N
         raise OutputError(f"cannot create the output folder: {reason(exc)}", path=str(dst)
                           ) from None
     with lock_folder(dst):
-        entries, total, stopped = _run(src, dst, opts, rules, progress)
-    summary = _summarise(entries, total, dst)
-    summary.rollup_problems = write_rollups(dst, entries)
+        summary, stopped = _run(src, dst, opts, rules, progress)
     summary.seconds = round(perf_counter() - start, 3)
     if stopped is not None:
         raise OutputError(f"cannot write its JSON: {stopped.message}", path=stopped.path,
@@ -289,46 +265,76 @@ def run_batch(in_dir: Path | str, out_dir: Path | str, options: BatchOptions | N
 
 
 def _run(src: Path, dst: Path, opts: BatchOptions, rules: RuleSet, progress: Progress | None
-         ) -> tuple[list[Entry], int, Entry | None]:
-    jobs, decided = _plan(src, dst, opts, rules.version)
-    journal = _Journal(dst, len(jobs) + len(decided), progress)
+         ) -> tuple[Summary, Entry | None]:
+    found = find_inputs(src, opts.glob, exclude=dst, follow_links=opts.follow_links,
+                        max_bytes=opts.load.max_bytes)
+    journal = _Journal(dst, opts.force, len(found), progress)
     stopped: Entry | None = None
     try:
-        for entry in decided:
-            journal.record(entry)
-        if not (opts.fail_fast and any(e.status == "error" for e in decided)):
-            limits = guard.Limits(opts.timeout, opts.max_memory_mb)
-            config = WorkerConfig(opts.load, limits, opts.keep_text)
-            stopped = execute(jobs, config, rules, journal.record, workers=opts.jobs,
-                              fail_fast=opts.fail_fast)
+        jobs: list[Job] = []
+        failed = False
+        for item, stat in plan(found, journal.index, dst, opts.load.max_bytes, rules.version):
+            if isinstance(item, Job):
+                jobs.append(item)
+                journal.stats[item.rel] = stat
+            else:
+                journal.record(item, stat)
+                failed = failed or item.status == "error"
+        if not (opts.fail_fast and failed):
+            stopped = _execute(jobs, opts, rules, journal.record)
+        journal.finish()
+        summary = _summarise(journal.index, len(found), dst)
+        summary.rollup_problems = _rollups(dst, journal.index)
     except BaseException:
         journal.close()
+        journal.index.close()
         raise
-    stopped = stopped if stopped is not None and stopped.code == OUTPUT_FAILED else None
-    return journal.finish(), len(jobs) + len(decided), stopped
+    journal.index.close()
+    return summary, (stopped if stopped is not None and stopped.code == OUTPUT_FAILED else None)
 
 
-def _summarise(entries: list[Entry], total: int, out_dir: Path) -> Summary:
+def _execute(jobs: list[Job], opts: BatchOptions, rules: RuleSet, record: Record
+             ) -> Entry | None:
+    """Run the jobs on the engine the options name."""
+    limits = guard.Limits(opts.timeout, opts.max_memory_mb)
+    config = WorkerConfig(opts.load, limits, opts.keep_text)
+    if opts.engine == "dask":
+        from kttt_extract.engines.dask import execute as on_dask
+
+        return on_dask(jobs, config, rules, record, workers=opts.jobs,
+                       fail_fast=opts.fail_fast, scheduler=opts.scheduler, rules_dir=opts.rules)
+    size = max(1, min(opts.jobs or os.cpu_count() or 1, len(jobs) or 1))
+    with converted_ahead(jobs, size, opts.timeout) as cache:
+        config = replace(config, load=replace(opts.load, office_cache=cache))
+        return execute(jobs, config, rules, record, workers=opts.jobs, fail_fast=opts.fail_fast)
+
+
+def _summarise(index: Index, total: int, out_dir: Path) -> Summary:
     summary = Summary(out_dir=str(out_dir))
-    for e in entries:
-        if e.status == "error":
-            summary.failed += 1
-            continue
-        summary.ok += e.status == "ok"
-        summary.skipped += e.status == "skipped"
-        for key in COUNTED:
-            summary.totals[key] += getattr(e, key)
-    summary.not_run = total - len(entries)
-    timed = sorted((e for e in entries if e.status != "skipped"),
-                   key=lambda e: (-e.seconds, e.path))
-    summary.slowest = [(e.path, e.seconds) for e in timed[:5]]
+    summary.ok = index.count("status = 'ok'")
+    summary.skipped = index.count("status = 'skipped'")
+    summary.failed = index.count("status = 'error'")
+    summary.totals = index.totals(COUNTED)
+    summary.not_run = total - (summary.ok + summary.skipped + summary.failed)
+    summary.slowest = index.slowest(5)
     return summary
 
 
 # --------------------------------------------------------------------------- roll-up tables
 
 
-def write_rollups(out_dir: Path, entries: list[Entry]) -> list[str]:
+def _rollups(out_dir: Path, index: Index) -> list[str]:
+    """The tables, unless this run wrote no JSON and those on disk were made from the same
+    documents (a rerun with nothing to do reads no JSON)."""
+    key = index.tables_key()
+    if index.tables_current(key, TABLE_FILES):
+        return []
+    problems = write_rollups(out_dir, index.entries())
+    index.tables_written(TABLE_FILES)
+    return problems
+
+
+def write_rollups(out_dir: Path, entries: Iterable[Entry]) -> list[str]:
     """targets.csv, deadlines.csv, tasks.csv and rollup.xlsx over every ok or skipped document;
     returns the paths whose JSON could not be read back."""
     tables = Rollup()

@@ -41,6 +41,7 @@ class Found:
     rel: str
     src: str
     problem: KtttError | None = None
+    stat: os.stat_result | None = None  # of the file read (links followed), when it can be
 
 
 def find_inputs(in_dir: Path, pattern: str | None = None, exclude: Path | None = None, *,
@@ -63,37 +64,39 @@ def find_inputs(in_dir: Path, pattern: str | None = None, exclude: Path | None =
     for top, dirs, files in os.walk(in_dir, onerror=cannot_list):
         here = Path(top)
         dirs[:] = [d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip]
+        prefix = Path(top).relative_to(in_dir).as_posix()
         for name in files:
-            rel = (here / name).relative_to(in_dir).as_posix()
+            rel = name if prefix == "." else f"{prefix}/{name}"
             if name.startswith(".") or not _matches(rel, pattern):
                 continue
-            problem = _problem(here / name, root, follow_links, max_bytes)
-            found.append(Found(printable(rel), str(here / name), problem))
+            src = os.path.join(top, name)
+            problem, info = _problem(src, root, follow_links, max_bytes)
+            found.append(Found(printable(rel), src, problem, info))
     return _unclash(sorted(found, key=lambda f: (f.rel, f.src)))
 
 
 def _matches(rel: str, pattern: str | None) -> bool:
     if pattern is None:
-        return PurePosixPath(rel).suffix.lower().lstrip(".") in SUPPORTED
+        return os.path.splitext(rel)[1].lower().lstrip(".") in SUPPORTED
     if "/" in pattern:
         return PurePosixPath(rel).match(pattern)
     return fnmatchcase(PurePosixPath(rel).name, pattern)
 
 
-def _problem(path: Path, root: Path, follow_links: bool, max_bytes: int | None
-             ) -> KtttError | None:
-    """Why `path` cannot be read as a document, decided without opening it; None if it can."""
-    if not follow_links and path.is_symlink():
+def _problem(path: str, root: Path, follow_links: bool, max_bytes: int | None
+             ) -> tuple[KtttError | None, os.stat_result | None]:
+    """Why `path` cannot be read as a document, decided without opening it (None if it can),
+    and its `stat`."""
+    if not follow_links and os.path.islink(path):
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(root):
             return OutsideLink("a symbolic link to a file outside the input folder",
-                               hint="pass --follow-symlinks to read it")
+                               hint="pass --follow-symlinks to read it"), None
     try:
-        check_regular(path, max_bytes)
+        return None, check_regular(path, max_bytes)
     except KtttError as exc:
         exc.path = None  # the manifest line names the file already
-        return exc
-    return None
+        return exc, None
 
 
 def _unclash(found: list[Found]) -> list[Found]:
@@ -103,6 +106,6 @@ def _unclash(found: list[Found]) -> list[Found]:
         if out and out[-1].rel == item.rel and item.problem is None:
             item = Found(item.rel, item.src, NameClash(
                 "another file's name is written the same once its undecodable bytes are "
-                "escaped", hint="rename one of them"))
+                "escaped", hint="rename one of them"), item.stat)
         out.append(item)
     return out

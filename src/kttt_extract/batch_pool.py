@@ -67,8 +67,8 @@ class WorkerConfig:
     keep_text: bool
 
 
-def _convert(job: Job, config: WorkerConfig, rules: RuleSet) -> Entry:
-    """Convert one file (in a worker) and write its JSON."""
+def convert(job: Job, config: WorkerConfig, rules: RuleSet) -> tuple[Entry, bytes]:
+    """Convert one file (in a worker): its entry and its JSON."""
     from kttt_extract.emit.json import dumps
     from kttt_extract.loaders import load_bytes, read_input, sha256
     from kttt_extract.pipeline import extract_loaded
@@ -77,10 +77,17 @@ def _convert(job: Job, config: WorkerConfig, rules: RuleSet) -> Entry:
     data = read_input(job.src, options)
     loaded = load_bytes(data, job.rel, options)
     result = extract_loaded(loaded, rules, keep_text=config.keep_text)
-    write_atomic(job.out, dumps(result))
-    return Entry(job.rel, sha256(data), "ok", targets=len(result.targets),
-                 deadlines=len(result.deadlines), agencies=len(result.agencies),
-                 tasks=len(result.tasks), rules_version=job.rules_version)
+    entry = Entry(job.rel, sha256(data), "ok", targets=len(result.targets),
+                  deadlines=len(result.deadlines), agencies=len(result.agencies),
+                  tasks=len(result.tasks), rules_version=job.rules_version)
+    return entry, dumps(result)
+
+
+def _convert(job: Job, config: WorkerConfig, rules: RuleSet) -> Entry:
+    """Convert one file (in a worker) and write its JSON."""
+    entry, data = convert(job, config, rules)
+    write_atomic(job.out, data)
+    return entry
 
 
 def failed(job: Job, code: str, message: str) -> Entry:
@@ -94,12 +101,15 @@ def error_message(exc: KtttError) -> str:
 def _entry(done: Done[Entry]) -> Entry:
     job: Job = done.token
     if done.failure is not None:
-        f = done.failure
-        entry = failed(job, f.code, f"{f.message} ({f.hint})" if f.hint else f.message)
+        entry = failed_with(job, done.failure)
     else:
         assert done.value is not None
         entry = done.value
     return replace(entry, seconds=round(done.seconds, 3))
+
+
+def failed_with(job: Job, f: guard.Failure) -> Entry:
+    return failed(job, f.code, f"{f.message} ({f.hint})" if f.hint else f.message)
 
 
 def execute(jobs: list[Job], config: WorkerConfig, rules: RuleSet, record: Record, *,

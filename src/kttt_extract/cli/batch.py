@@ -73,18 +73,32 @@ def batch_cmd(
     max_pixels: MaxPixelsOpt = 150,
     max_rule_size: MaxRuleSizeOpt = 5,
     max_aliases: MaxAliasesOpt = 1000,
+    engine: Annotated[str, typer.Option(
+        "--engine", metavar="local|dask",
+        help="Where documents run: local worker processes, or Dask's distributed scheduler "
+             "(pip install 'kttt-extract[dask]').")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="ADDRESS",
+        help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local "
+             "cluster of -j worker processes).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no summary.")
                      ] = False,
 ) -> None:
     """Convert every document under IN_DIR to OUT/<path>.json, resuming a previous run."""
     from kttt_extract.batch import BatchOptions, run_batch
 
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"{engine!r} is not one of local, dask", param_hint="--engine")
+    if scheduler is not None and engine != "dask":
+        raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
+
     load = replace(load_options(ocr, None, max_size, max_unzipped, max_pages, max_stream,
                                 max_pixels, timeout), ocr_jobs=1)  # one Tesseract per worker
     options = BatchOptions(glob=glob, jobs=jobs, force=force, fail_fast=fail_fast,
                            timeout=timeout, max_memory_mb=max_memory, rules=rules, load=load,
                            follow_links=follow_symlinks,
-                           rule_limits=rule_limits(max_rule_size, max_aliases))
+                           rule_limits=rule_limits(max_rule_size, max_aliases),
+                           engine="dask" if engine == "dask" else "local", scheduler=scheduler)
     try:
         with _reporter(quiet) as report:
             summary = run_batch(in_dir, output, options, progress=report)

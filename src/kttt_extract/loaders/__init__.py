@@ -44,6 +44,9 @@ class LoadOptions:
     ocr_jobs: int = 0  # pages recognised at once (0: one per CPU this process may use)
     timeout: float = 120.0  # for external converters (LibreOffice, Tesseract)
     rules: RuleSet | None = None  # the rule set in force (None: the shipped rules, loaded on use)
+    # a folder of DOCX files LibreOffice made ahead (<sha256 of the input>.docx), as a batch
+    # converts its .doc/.rtf/.odt files in groups (loaders/office.py); None: convert each file
+    office_cache: str | None = None
 
     @property
     def ocr_mode(self) -> OcrMode:

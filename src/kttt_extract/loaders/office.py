@@ -87,9 +87,44 @@ def convert(data: bytes, path: str, fmt: SourceFormat, timeout: float) -> bytes:
         return result.read_bytes()
 
 
+def convert_group(sources: list[Path], outdir: Path, timeout: float) -> dict[Path, Path]:
+    """Convert many files with one LibreOffice process, within `timeout` seconds for all; the
+    DOCX made of each source that converted (none when LibreOffice overran or is missing)."""
+    try:
+        program = soffice()
+    except MissingTool:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="kttt-office-") as tmp:
+        work = Path(tmp)
+        inputs = work / "in"
+        inputs.mkdir()
+        names = {}
+        for i, source in enumerate(sources):  # numbered names: two inputs may share a name
+            name = inputs / f"{i}{source.suffix.lower()}"
+            name.symlink_to(source.resolve())
+            names[source] = name
+        command = _command(program, inputs / "-", outdir, work / "profile")[:-1]
+        try:
+            _run([*command, *map(str, names.values())], work, timeout, str(inputs))
+        except UnreadableInput:  # it overran: each file is converted alone, with its own error
+            return {}
+    made = {source: outdir / f"{name.stem}.docx" for source, name in names.items()}
+    return {source: docx for source, docx in made.items() if docx.is_file()}
+
+
+def _cached(data: bytes, options: LoadOptions) -> bytes | None:
+    if options.office_cache is None:
+        return None
+    path = Path(options.office_cache) / f"{sha256(data)}.docx"
+    with contextlib.suppress(OSError):
+        return path.read_bytes()
+    return None
+
+
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
-    """Convert with LibreOffice, read the DOCX, and describe the original file."""
-    converted = convert(data, path, fmt, options.timeout)
+    """Convert with LibreOffice (or take the DOCX a group conversion made), read the DOCX, and
+    describe the original file."""
+    converted = _cached(data, options) or convert(data, path, fmt, options.timeout)
     loaded = docx_loader.load(converted, path, options, "docx")
     source = loaded.source.model_copy(update={"format": fmt, "sha256": sha256(data)})
     return loaded.model_copy(update={"source": source})

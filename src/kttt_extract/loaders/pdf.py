@@ -190,12 +190,13 @@ def _ruled(page: Any) -> bool:
 def _lines(textpage: Any, text: str) -> list[_Line]:
     """Split a page's text into lines and read each line's position and font."""
     out: list[_Line] = []
+    fonts = _Fonts(textpage)
     start = 0
     for match in [*_LINE_END.finditer(text), None]:
         end = match.start() if match else len(text)
         raw = text[start:end]
         if raw.strip():
-            out.append(replace(_measure(textpage, raw, start), start=start, end=end))
+            out.append(_measure(textpage, raw, start, end, fonts))
         start = match.end() if match else end
     return out
 
@@ -226,7 +227,7 @@ def _clean(raw: str) -> str:
     return nfc(_CONTROL.sub("", raw.replace("\ufffe", "-"))).strip()
 
 
-def _measure(textpage: Any, raw: str, start: int) -> _Line:
+def _measure(textpage: Any, raw: str, start: int, end: int, fonts: _Fonts) -> _Line:
     """Position and boldness of a line from its first, middle and last visible characters."""
     head = len(raw) - len(raw.lstrip())
     tail = len(raw.rstrip()) - 1
@@ -236,13 +237,13 @@ def _measure(textpage: Any, raw: str, start: int) -> _Line:
     probes = [_char_index(textpage, start + i) for i in (head, middle, tail)]
     text = _clean(raw)
     if any(p < 0 for p in probes):
-        return _Line(text=text)
+        return _Line(text=text, start=start, end=end)
     first, _, last = probes
     left, _, _, _ = textpage.get_charbox(first)
     _, _, right, _ = textpage.get_charbox(last)
-    fonts = [_font(textpage, p) for p in probes]
+    found = [fonts.of(p) for p in probes]
     return _Line(text=text, x0=float(left), x1=float(right), y=_baseline(textpage, first),
-                 bold=all(bold for _, bold in fonts), font=fonts[0][0])
+                 bold=all(bold for _, bold in found), font=found[0][0], start=start, end=end)
 
 
 def _char_index(textpage: Any, text_index: int) -> int:
@@ -255,16 +256,29 @@ def _baseline(textpage: Any, index: int) -> float:
     return float(y.value)
 
 
-def _font(textpage: Any, index: int) -> tuple[str | None, bool]:
-    """The font name (subset prefix removed) of a character and whether it is bold."""
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-    size = pdfium_c.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
-    if size <= 0:
-        return None, False
-    name = _SUBSET.sub("", buf.value.decode("utf-8", errors="replace"))
-    bold = bool(flags.value & _FORCE_BOLD) or bool(_BOLD_NAME.search(name))
-    return name or None, bold
+class _Fonts:
+    """The font name (subset prefix removed) of a page's characters and whether it is bold,
+    read through one buffer; a page uses few fonts, so each name is parsed once."""
+
+    def __init__(self, textpage: Any) -> None:
+        self.textpage = textpage
+        self.buf = ctypes.create_string_buffer(128)
+        self.flags = ctypes.c_int()
+        self.known: dict[tuple[bytes, int], tuple[str | None, bool]] = {}
+
+    def of(self, index: int) -> tuple[str | None, bool]:
+        size = pdfium_c.FPDFText_GetFontInfo(self.textpage, index, self.buf, len(self.buf),
+                                             ctypes.byref(self.flags))
+        if size <= 0:
+            return None, False
+        # a name longer than the buffer is not written: read as no name, as a fresh buffer would
+        key = (self.buf.value if size <= len(self.buf) else b"", self.flags.value)
+        found = self.known.get(key)
+        if found is None:
+            name = _SUBSET.sub("", key[0].decode("utf-8", errors="replace"))
+            bold = bool(key[1] & _FORCE_BOLD) or bool(_BOLD_NAME.search(name))
+            found = self.known[key] = (name or None, bold)
+        return found
 
 
 # --------------------------------------------------------------------------- page furniture

@@ -1,0 +1,1 @@
+"""Engines that run a batch's documents beyond the local worker pool (batch_pool.py)."""
