@@ -91,8 +91,8 @@ EXTRA_RULES_OPT = typer.Option(None, "--rules", readable=False,
 
 STRICT_OPT = typer.Option(False, "--strict",
                           help="Also run each rule's examples with the rule switched off, and "
-                          "report a rule whose match examples all pass without it (unless it "
-                          "says why in `strict_exempt`).")
+                          "report a rule whose examples (match and no_match) all pass without "
+                          "it (unless it says why in `strict_exempt`).")
 
 
 EXAMPLES_OPT = typer.Option(True, "--examples/--no-examples",

@@ -1,7 +1,9 @@
 """`kttt rules check --strict`: the examples of each rule run again with the rule switched off
 (its pattern matches nothing, its words and table are empty, its emit is kept so that every
-stage still binds). A rule whose `match` examples all still pass is proved by none of them: it
-needs an example that fails without it, or a `strict_exempt` that says why it cannot have one.
+stage still binds). A rule whose `match` and `no_match` examples all still pass is proved by none
+of them: it needs an example that fails without it, or a `strict_exempt` that says why it cannot
+have one. A rule that blocks (a `not-` list, a stop word) is proved by a `no_match` example: the
+item it keeps out comes back when it is switched off.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ def switched_off(rules: RuleSet, rule_id: str) -> RuleSet:
 def strict_problems(states: Sequence[FileState], rules: RuleSet, outcomes: Sequence[Outcome],
                     extract: Extractor | None = None, only: set[Path] | None = None
                     ) -> list[Problem]:
-    """A problem for each rule (of the checked files) whose match examples all pass without
-    it, and a warning for each `strict_exempt` that an example shows is not needed."""
+    """A problem for each rule (of the checked files) whose examples (`match` and `no_match`)
+    all pass without it, and a warning for each `strict_exempt` that an example shows is not
+    needed."""
     passed: dict[str, list[Example]] = {}
     failed: set[str] = set()
     for outcome in outcomes:
-        if outcome.kind != "match":
+        if outcome.kind == "todo":
             continue
         if outcome.ok:
             passed.setdefault(outcome.rule_id, []).append(outcome.example)
@@ -52,11 +55,12 @@ def strict_problems(states: Sequence[FileState], rules: RuleSet, outcomes: Seque
             needed = [ex for ex in examples if not runner.run(ex).ok]
             if not needed and rule.strict_exempt is None:
                 out.append(state.problem(
-                    i, ("id",), "strict: every match example passes with this rule switched "
-                    "off; add one that needs it, or say why none can in `strict_exempt`",
+                    i, ("id",), "strict: every example passes with this rule switched off; "
+                    "add one that needs it, or say why none can in `strict_exempt`",
                     "strict"))
             elif needed and rule.strict_exempt is not None:
                 out.append(state.problem(
-                    i, ("strict_exempt",), f"strict: match example {needed[0].index} fails "
-                    "without this rule, so `strict_exempt` is not needed", "strict", "warning"))
+                    i, ("strict_exempt",), f"strict: {needed[0].kind} example "
+                    f"{needed[0].index} fails without this rule, so `strict_exempt` is not needed",
+                    "strict", "warning"))
     return out
