@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from kttt_extract import encodings
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Notice
-from kttt_extract.ruleset.load import read_rule_file, shipped_rules_dir
+from kttt_extract.ruleset.load import load_rules, read_rule_file, shipped_rules_dir
 from tests.conftest import SEEDS
 
 RULES, _ = read_rule_file(shipped_rules_dir() / "encodings.yaml")
+CODEC = encodings.Codec.of(load_rules())
 BY_ID = {r.id: r for r in RULES.rules}
 TONES = "\u0300\u0309\u0303\u0301\u0323"
 MARK_NAMES = {"\u0301": "acute", "\u0300": "grave", "\u0309": "hook", "\u0303": "tilde",
@@ -76,29 +77,29 @@ def test_tcvn3_table_covers_every_lower_case_letter_and_the_capitals_it_has() ->
 
 def test_tcvn3_soft_hyphen_is_the_letter_u_horn() -> None:
     assert BY_ID["encoding.tcvn3"].table["0xAD"] == "ư"
-    assert encodings.convert("ng\u00adêi \u00adu ti\u00aan", "tcvn3") == "người ưu tiên"
+    assert CODEC.convert("ng\u00adêi \u00adu ti\u00aan", "tcvn3") == "người ưu tiên"
 
 
 @pytest.mark.parametrize("letter", sorted(encodings.VIETNAMESE))
 def test_every_letter_round_trips(letter: str) -> None:
-    assert encodings.convert(to_vni(letter), "vni") == letter
+    assert CODEC.convert(to_vni(letter), "vni") == letter
     if letter.islower() or letter in "ĂÂÊÔƠƯĐ" or letter.isascii():
-        assert encodings.convert(to_tcvn3(letter), "tcvn3") == letter
+        assert CODEC.convert(to_tcvn3(letter), "tcvn3") == letter
 
 
 def test_the_classic_strings() -> None:
-    assert encodings.convert("Céng hßa x· héi chñ nghÜa ViÖt Nam", "tcvn3") == (
+    assert CODEC.convert("Céng hßa x· héi chñ nghÜa ViÖt Nam", "tcvn3") == (
         "Cộng hòa xã hội chủ nghĩa Việt Nam")
-    assert encodings.convert("§éc lËp - Tù do - H¹nh phóc", "tcvn3") == (
+    assert CODEC.convert("§éc lËp - Tù do - H¹nh phóc", "tcvn3") == (
         "Độc lập - Tự do - Hạnh phúc")
-    assert encodings.convert("Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam", "vni") == (
+    assert CODEC.convert("Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam", "vni") == (
         "Cộng hòa xã hội chủ nghĩa Việt Nam")
-    assert encodings.convert("UÛY BAN NHAÂN DAÂN TÆNH", "vni") == "ỦY BAN NHÂN DÂN TỈNH"
-    assert encodings.convert("kÕ ho¹ch", "tcvn3", capitals=True) == "KẾ HOẠCH"
+    assert CODEC.convert("UÛY BAN NHAÂN DAÂN TÆNH", "vni") == "ỦY BAN NHÂN DÂN TỈNH"
+    assert CODEC.convert("kÕ ho¹ch", "tcvn3", capitals=True) == "KẾ HOẠCH"
 
 
 def test_a_vni_mark_that_makes_no_vietnamese_letter_is_left_alone() -> None:
-    assert encodings.convert("uê oê", "vni") == "uê oê"  # no u/o with a breve
+    assert CODEC.convert("uê oê", "vni") == "uê oê"  # no u/o with a breve
 
 
 WORD = st.text(alphabet=st.sampled_from([*VIETNAMESE_LOWER, " ", ".", ",", "1", "-"]),
@@ -108,9 +109,9 @@ WORD = st.text(alphabet=st.sampled_from([*VIETNAMESE_LOWER, " ", ".", ",", "1", 
 @settings(max_examples=200, deadline=None)
 @given(text=WORD)
 def test_round_trip_property(text: str) -> None:
-    assert encodings.convert(to_tcvn3(text), "tcvn3") == text
-    assert encodings.convert(to_vni(text), "vni") == text
-    assert encodings.convert(to_vni(text.upper()), "vni") == text.upper()
+    assert CODEC.convert(to_tcvn3(text), "tcvn3") == text
+    assert CODEC.convert(to_vni(text), "vni") == text
+    assert CODEC.convert(to_vni(text.upper()), "vni") == text.upper()
 
 
 # --------------------------------------------------------------------------- recognising
@@ -125,14 +126,14 @@ def _examples(kind: str) -> list[tuple[str, Any]]:
 
 @pytest.mark.parametrize(("rule_id", "example"), _examples("match"))
 def test_match_examples_convert_exactly(rule_id: str, example: Any) -> None:
-    found = encodings.detect(example.text)
+    found = CODEC.detect(example.text)
     assert found == ("tcvn3" if rule_id == "encoding.tcvn3" else "vni")
-    assert example.expect["text"] in encodings.convert(example.text, found)
+    assert example.expect["text"] in CODEC.convert(example.text, found)
 
 
 @pytest.mark.parametrize(("rule_id", "text"), _examples("no_match"))
 def test_no_match_examples_are_left_alone(rule_id: str, text: str) -> None:
-    assert encodings.detect(text) is None
+    assert CODEC.detect(text) is None
     loaded = load_bytes(text.encode(), "x.txt")
     assert loaded.blocks[0].text == text
     assert not loaded.warnings
@@ -145,11 +146,11 @@ def _seeds() -> list[Path]:
 @pytest.mark.parametrize("seed", _seeds(), ids=lambda p: p.stem)
 def test_seed_documents(seed: Path) -> None:
     text = seed.read_text(encoding="utf-8")
-    assert encodings.detect(text) is None
-    assert encodings.detect(unicodedata.normalize("NFD", text)) is None
-    assert encodings.detect(to_tcvn3(text.lower())) == "tcvn3"
-    assert encodings.detect(to_vni(text)) == "vni"
-    assert encodings.convert_lines(to_vni(text), "vni") == unicodedata.normalize("NFC", text)
+    assert CODEC.detect(text) is None
+    assert CODEC.detect(unicodedata.normalize("NFD", text)) is None
+    assert CODEC.detect(to_tcvn3(text.lower())) == "tcvn3"
+    assert CODEC.detect(to_vni(text)) == "vni"
+    assert CODEC.convert_lines(to_vni(text), "vni") == unicodedata.normalize("NFC", text)
 
 
 @pytest.mark.parametrize(("font", "expected"), [
@@ -157,20 +158,20 @@ def test_seed_documents(seed: Path) -> None:
     ("VNI-Helve", "vni"), ("Times New Roman", None), ("Vni", None), (".Vn", None), (None, None),
 ])
 def test_font_names(font: str | None, expected: str | None) -> None:
-    assert encodings.font_encoding(font) == expected
+    assert CODEC.font_encoding(font) == expected
 
 
 def test_capital_fonts() -> None:
-    assert encodings.capitals_font(".VnTimeH")
-    assert encodings.capitals_font("VnArialH,Bold")
-    assert not encodings.capitals_font(".VnTime")
-    assert not encodings.capitals_font("VNI-TimesH")
+    assert CODEC.capitals_font(".VnTimeH")
+    assert CODEC.capitals_font("VnArialH,Bold")
+    assert not CODEC.capitals_font(".VnTime")
+    assert not CODEC.capitals_font("VNI-TimesH")
 
 
 def test_run_with_unicode_vietnamese_is_not_converted() -> None:
-    assert encodings.convert_run("Cộng hòa", ".VnTime") == "Cộng hòa"
-    assert encodings.convert_run("Céng hßa", ".VnTime") == "Cộng hòa"
-    assert encodings.convert_run("Céng hßa", "Arial") == "Céng hßa"
+    assert CODEC.convert_run("Cộng hòa", ".VnTime") == "Cộng hòa"
+    assert CODEC.convert_run("Céng hßa", ".VnTime") == "Cộng hòa"
+    assert CODEC.convert_run("Céng hßa", "Arial") == "Céng hßa"
 
 
 # --------------------------------------------------------------------------- loaders
@@ -260,8 +261,8 @@ def test_doc_keeps_the_fonts_that_tell_the_encoding(tmp_path: Path) -> None:
     [*sorted(encodings.VIETNAMESE), " ", ".", ",", "1", "-", "\n", "%", "/", "(", ")"]),
     max_size=300))
 def test_unicode_vietnamese_is_never_taken_for_a_legacy_encoding(text: str) -> None:
-    assert encodings.detect(text) is None
-    assert encodings.detect(unicodedata.normalize("NFD", text)) is None
+    assert CODEC.detect(text) is None
+    assert CODEC.detect(unicodedata.normalize("NFD", text)) is None
 
 
 def test_fix_blocks_by_font_then_by_statistics() -> None:
@@ -272,7 +273,7 @@ def test_fix_blocks_by_font_then_by_statistics() -> None:
               Block(kind="table_row", text="chØ tiªu | 95%",
                     cells=(Cell(text="chØ tiªu"), Cell(text="95%", col=1))),
               Block(kind="paragraph", text="PhÊn ®Êu ®Õn n¨m 2030 cã 50 hîp t¸c x·.")]
-    fixed, met = encodings.fix_blocks(blocks)
+    fixed, met = CODEC.fix_blocks(blocks)
     assert met == "tcvn3"
     assert [b.text for b in fixed] == ["Cộng hòa", "Céng hßa", "chỉ tiêu | 95%",
                                        "Phấn đấu đến năm 2030 có 50 hợp tác xã."]

@@ -290,7 +290,7 @@ def test_catastrophic_patterns_are_reported(tmp_path: Path, pattern: str, messag
     assert f"evil.yaml:6:5: deadline.user: {message}\n" in res.stdout
     res = invoke(["extract", "--rules", str(rules), str(SAMPLE)], code=ExitStatus.RULES,
                  capfd=capfd)
-    assert res.stderr == _err(f"{path}:4:1", f"deadline.user: {message}")
+    assert res.stderr == _err(f"{path}:6:5", f"deadline.user: {message}")
     assert time.monotonic() - started < 60
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from kttt_extract.errors import RuleFileError
-from kttt_extract.ruleset.check import Problem, assemble, check_file
-from kttt_extract.ruleset.examples import Example, ExampleRunner, read_examples
+from kttt_extract.ruletools.check import assemble
+from kttt_extract.ruletools.examples import Example, ExampleRunner, read_examples
+from kttt_extract.ruletools.files import compile_state, fragment_problems, read_state
+from kttt_extract.ruletools.report import Problem
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -42,8 +44,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def runner() -> ExampleRunner:
     """The repository's rules, merged as `load_rules` merges them (patterns not timed here)."""
     problems: list[Problem] = []
-    states = [check_file(p, problems, timeout=None) for p in sorted(RULES.glob("*.yaml"))]
-    return ExampleRunner(assemble(states))
+    states = [read_state(p, problems) for p in sorted(RULES.glob("*.yaml"))]
+    fragments, _ = fragment_problems([states])
+    for state in states:
+        compile_state(state, fragments, problems, timeout=None)
+    return ExampleRunner(assemble(states, fragments))
 
 
 def test_example(example: Example | str) -> None:

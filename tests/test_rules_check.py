@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from kttt_extract.model import Deadline, Document, Result, Source
-from kttt_extract.ruleset import check as check_mod
 from kttt_extract.ruleset import load as load_mod
-from kttt_extract.ruleset.check import Report, check_dirs
 from kttt_extract.ruleset.load import RuleSet
+from kttt_extract.ruletools import check as check_mod
+from kttt_extract.ruletools.check import Report, check_dirs
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 HEAD = "concern: deadlines\nschema_version: 1\nrules:\n"
@@ -136,6 +136,65 @@ def test_todo_is_reported_but_never_fails(tmp_path: Path) -> None:
     assert [(o.ok, o.passed) for o in todo] == [(True, True), (False, True)]
 
 
+def stop_extract(text: str, rules: RuleSet) -> Result:
+    """The stand-in pipeline with lookup rules read through it: a `deadline.test-cue` match
+    adds nothing of its own, a `deadline.test-stop` match drops the deadlines it falls in."""
+    result = fake_extract(text, rules)
+    kept = [d for d in result.deadlines if not rules.rules[d.rule].rule.emit.get("lookup")]
+    stop = rules.rules.get("deadline.test-stop")
+    if stop is not None:
+        kept = [d for d in kept if not stop.regex.search(d.text)]
+    return result.model_copy(update={"deadlines": tuple(kept)})
+
+
+LOOKUPS = """\
+  - id: deadline.test-cue
+    description: A cue that no example needs (the deadline rule reads its own words).
+    pattern: hạn\\s+chót
+    emit: {lookup: true}
+    examples:
+      match:
+        - {text: "hạn chót 2024", expect: {kind: by}}
+      no_match:
+        - "hạn mức"
+  - id: deadline.test-stop
+    description: Years that are never a deadline of the plan (a blocking rule).
+    pattern: "1999"
+    emit: {lookup: true}
+    examples:
+      match:
+        - {text: "hạn chót 2024", expect: {kind: by}}
+      no_match:
+        - "hạn chót 1999"
+"""
+
+
+def test_strict_reports_a_rule_no_example_needs(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", GOOD + LOOKUPS)
+    plain = check_dirs([tmp_path], extract=stop_extract)
+    assert plain.ok and lines(plain) == []
+    strict = check_dirs([tmp_path], extract=stop_extract, strict=True)
+    # the direct rule owns its items, and the blocking rule is proved by its no_match example
+    # (the deadline it drops comes back without it); the cue is proved by nothing
+    assert lines(strict) == [
+        f"{path}:13:5: deadline.test-cue: strict: every example passes with this rule switched "
+        "off; add one that needs it, or say why none can in `strict_exempt`"]
+    assert not strict.ok
+
+
+def test_strict_exempt_must_be_true(tmp_path: Path) -> None:
+    body = (GOOD + LOOKUPS).replace(
+        "    emit: {lookup: true}\n",
+        "    emit: {lookup: true}\n    strict_exempt: kept for a rule folder of its own\n")
+    path = write(tmp_path, "s.yaml", body)
+    strict = check_dirs([tmp_path], extract=stop_extract, strict=True)
+    assert strict.ok
+    assert lines(strict) == [
+        f"{path}:27:5: deadline.test-stop: strict: no_match example 1 fails without this rule, "
+        "so `strict_exempt` is not needed"]
+    assert strict.problems[0].severity == "warning"
+
+
 def test_slow_pattern(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", """\
       - id: deadline.slow
@@ -239,9 +298,24 @@ def test_user_rules_run_through_the_real_pipeline(tmp_path: Path) -> None:
 
 
 def test_shipped_rules_pass_check() -> None:
-    """The point of the issue: this fails until every shipped rule file is clean."""
-    report = check_dirs([RULES])
+    """Every shipped rule file is clean, held against the stages that read it, and strict."""
+    from kttt_extract.pipeline import STAGES
+
+    report = check_dirs([RULES], stages=STAGES, strict=True)
     assert [p.render() for p in report.errors] == []
+    # --strict: each rule is needed by one of its examples, or says why none can be written
+    assert [p.render() for p in report.problems if p.code == "strict"] == []
+
+
+def test_the_documented_schema_is_the_one_the_loader_validates_with() -> None:
+    from kttt_extract.ruleset.jsonschema import rule_file_schema
+
+    documented = (RULES.parent / "docs" / "rules.schema.json").read_text(encoding="utf-8")
+    assert documented == rule_file_schema()
+    schema = json.loads(documented)
+    rule = schema["$defs"]["Rule"]["properties"]
+    assert {"position", "verbose", "strict_exempt"} <= set(rule)
+    assert "fragments" in schema["properties"]
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -251,8 +325,9 @@ def test_shipped_rules_pass_check() -> None:
 def cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The CLI with the repository's rules as the shipped ones."""
     monkeypatch.setattr(check_mod, "shipped_rules_dir", lambda: RULES)
+    monkeypatch.setattr(check_mod, "pipeline_stages", lambda: ())  # the stand-in has none
     monkeypatch.setattr(load_mod, "shipped_rules_dir", lambda: RULES)
-    monkeypatch.setattr("kttt_extract.ruleset.examples.pipeline_extractor", fake_extract)
+    monkeypatch.setattr("kttt_extract.ruletools.examples.pipeline_extractor", fake_extract)
     from kttt_extract.cli import _register
 
     _register()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import regex
 
 from kttt_extract.model import Block, Cell, CellSpan, NormText, Para
+from kttt_extract.ruleset.slots import Pattern, Slots
 from kttt_extract.textnorm import fold_tones, unify_chars
 
 # A line that opens a new numbered or bulleted item: "II.", "II-", "1.", "2.1.", "2.1", "a)",
@@ -37,6 +38,15 @@ class Layout:
 
     openers: regex.Pattern[str] | None = None  # words that open a paragraph ("Căn cứ")
     frame: regex.Pattern[str] | None = None  # a cell of a letterhead or signature table
+
+
+class LayoutRules(Slots):
+    stage = "the normaliser"
+    openers = Pattern("layout.paragraph-openers")
+    frame = Pattern("layout.frame-cells")
+
+    def layout(self) -> Layout:
+        return Layout(openers=self.openers, frame=self.frame)
 
 
 @dataclass

@@ -7,19 +7,43 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from kttt_extract.errors import PatternTimeout
+from kttt_extract.encodings import EncodingRules
+from kttt_extract.errors import PatternTimeout, RuleFileError
 from kttt_extract.extractors import agencies, deadlines, metadata, references, tables, targets
-from kttt_extract.extractors.context import Context
-from kttt_extract.extractors.timeframe import read_frame
+from kttt_extract.extractors.agency_names import NameRules
+from kttt_extract.extractors.agency_roles import RoleRules
+from kttt_extract.extractors.agency_shapes import ShapeRules
+from kttt_extract.extractors.aims import AimRules
+from kttt_extract.extractors.context import Context, ContextRules
+from kttt_extract.extractors.horizons import HorizonRules
+from kttt_extract.extractors.letterhead import LetterheadRules
+from kttt_extract.extractors.registry import RegistryRules
+from kttt_extract.extractors.timeframe import FrameRules, read_frame
 from kttt_extract.link import link_tasks
-from kttt_extract.link.cells import when_cell_deadlines
+from kttt_extract.link.cells import CellRules, when_cell_deadlines
+from kttt_extract.link.columns import ColumnRules
+from kttt_extract.link.items import ItemRules
 from kttt_extract.loaders import LoadOptions, load, load_bytes
+from kttt_extract.loaders.ocrfix import FixRules
+from kttt_extract.loaders.pagewords import PageRules
+from kttt_extract.loaders.syllables import SyllableRules
 from kttt_extract.model import Loaded, NormText, Notice, Result
-from kttt_extract.normalize import Layout, normalize
+from kttt_extract.normalize import LayoutRules, normalize
 from kttt_extract.pages import Pages
+from kttt_extract.regions import RegionRules
 from kttt_extract.rulecache import default_cache
-from kttt_extract.ruleset import RuleSet
-from kttt_extract.view import build_view
+from kttt_extract.ruleset import RuleSet, shipped_rules_dir
+from kttt_extract.ruleset.slots import Slots, bind_all
+from kttt_extract.sections import SectionRules
+from kttt_extract.view import ViewRules, build_view
+
+# what every stage reads from the rules, in stage order: bound and checked once per rule set
+STAGES: tuple[type[Slots], ...] = (
+    EncodingRules, PageRules, SyllableRules, FixRules, LayoutRules, RegionRules, SectionRules,
+    ViewRules, ContextRules, LetterheadRules, metadata.MetadataRules, references.ReferenceRules,
+    FrameRules, HorizonRules, AimRules, targets.TargetRules, tables.TableRules,
+    deadlines.DeadlineRules, RegistryRules, ShapeRules, NameRules, RoleRules,
+    agencies.AgencyRules, ColumnRules, CellRules, ItemRules)
 
 
 def extract(
@@ -35,8 +59,9 @@ def extract(
     Without `rules`, the shipped rules plus `rule_dirs` come from a small cache keyed by the
     folders and their files, so a loop compiles them once (see `kttt_extract.Extractor`)."""
     ruleset = rules or default_cache().get(*rule_dirs)
+    bind_all(ruleset, STAGES)  # a rule that does not fit its stage stops here, positioned
     opts = options or LoadOptions()
-    if opts.rules is None:  # the loaders read the same rules (OCR repairs, syllables)
+    if opts.rules is None:  # the loaders read the same rules (encodings, OCR, page numbers)
         opts = replace(opts, rules=ruleset)
     return extract_loaded(load(path, opts), ruleset, keep_text=keep_text)
 
@@ -46,6 +71,7 @@ def extract_bytes(data: bytes, name: str, *, rules: RuleSet | None = None,
     """Extract from a document's bytes (standard input, a download); `name` is its path in the
     result and in messages, and its extension tells Markdown from plain text."""
     ruleset = rules or default_cache().get()
+    bind_all(ruleset, STAGES)
     opts = options or LoadOptions()
     if opts.rules is None:
         opts = replace(opts, rules=ruleset)
@@ -55,24 +81,39 @@ def extract_bytes(data: bytes, name: str, *, rules: RuleSet | None = None,
 def extract_text(text: str, *, rules: RuleSet | None = None, name: str = "<text>.md") -> Result:
     """Extract from a string, read as Markdown-dressed text (rule examples, tests, notebooks)."""
     ruleset = rules or default_cache().get()
-    return extract_loaded(load_bytes(text.encode("utf-8"), name), ruleset)
+    bind_all(ruleset, STAGES)
+    loaded = load_bytes(text.encode("utf-8"), name, LoadOptions(rules=ruleset))
+    return extract_loaded(loaded, ruleset)
 
 
 def normal_text(loaded: Loaded, rules: RuleSet) -> NormText:
     """The normalised text of a loaded document: what every span points into."""
-    layout = Layout(openers=rules.get("layout.paragraph-openers").regex,
-                    frame=rules.get("layout.frame-cells").regex)
-    return normalize(loaded.blocks, layout)
+    return normalize(loaded.blocks, LayoutRules.of(rules).layout())
 
 
 def extract_loaded(loaded: Loaded, rules: RuleSet, *, keep_text: bool = True) -> Result:
     """Run every stage after loading."""
+    bind_all(rules, STAGES)
     try:
         return _stages(loaded, rules, keep_text)
     except TimeoutError:  # a pattern's own time limit (regex's `timeout=`)
         raise PatternTimeout("a rule's pattern took too long on this text", path=(
             loaded.source.path), hint="a very long line or an unusual text; please report it "
                                       "with the input") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        own = _user_rule_dirs(rules)
+        if not own:
+            raise  # the shipped rules alone: a bug
+        # what a user's pattern captures is read by code that trusts the shipped rules
+        raise RuleFileError(f"the rules failed on this document: {type(exc).__name__}: {exc} "
+                            f"(check them with kttt rules check {own[0]}, this text as an "
+                            "example)", path=str(own[0])) from exc
+
+
+def _user_rule_dirs(rules: RuleSet) -> list[Path]:
+    """The folders of the rule files in force that are not the shipped ones."""
+    shipped = shipped_rules_dir().resolve()
+    return list(dict.fromkeys(f.parent for f in rules.files if f.parent.resolve() != shipped))
 
 
 def _stages(loaded: Loaded, rules: RuleSet, keep_text: bool) -> Result:

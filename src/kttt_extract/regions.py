@@ -16,6 +16,7 @@ import regex
 
 from kttt_extract.model import NormText, Para, Span
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 RegionKind = Literal["header", "title", "body", "closing", "appendix"]
 HEADER_SCAN = 40  # the letterhead and the title sit in the first paragraphs
@@ -36,16 +37,25 @@ class Region:
     title_paras: range = range(0)  # the paragraphs of that title
 
 
-def _pattern(rules: RuleSet, rule_id: str) -> regex.Pattern[str] | None:
-    return rules.get(rule_id).regex if rule_id in rules.rules else None
+class RegionRules(Slots):
+    stage = "the regions reader"
+    title = Pattern("body.start-title")
+    letter = Pattern("body.start-letter")
+    header_line = Pattern("region.header-line")
+    preamble = Pattern("body.start-preamble")
+    addressees = Pattern("meta.addressees")
+    heading = Pattern("region.heading")
+    end = Pattern("body.end")
+    signature = Pattern("region.signature")
+    appendix = Pattern("region.appendix", required=("num", "title"))
 
 
 def _line(norm: NormText, para: Para) -> str:
     return norm.text[para.span[0]:para.span[1]]
 
 
-def _matches(norm: NormText, para: Para, pattern: regex.Pattern[str] | None) -> bool:
-    return bool(pattern and pattern.match(norm.text, para.span[0], para.span[1], timeout=1.0))
+def _matches(norm: NormText, para: Para, pattern: regex.Pattern[str]) -> bool:
+    return bool(pattern.match(norm.text, para.span[0], para.span[1], timeout=1.0))
 
 
 def _is_caps(line: str) -> bool:
@@ -53,9 +63,9 @@ def _is_caps(line: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-def _title_index(norm: NormText, rules: RuleSet) -> int | None:
+def _title_index(norm: NormText, rules: RegionRules) -> int | None:
     """The paragraph that opens the title: the kind line ("KẾ HOẠCH") or a letter's "V/v"."""
-    kinds = [_pattern(rules, "body.start-title"), _pattern(rules, "body.start-letter")]
+    kinds = [rules.title, rules.letter]
     for i, para in enumerate(norm.paras[:HEADER_SCAN]):
         if para.kind == "table_row":
             continue
@@ -64,10 +74,10 @@ def _title_index(norm: NormText, rules: RuleSet) -> int | None:
     return None
 
 
-def _header_prefix(norm: NormText, rules: RuleSet) -> int:
+def _header_prefix(norm: NormText, rules: RegionRules) -> int:
     """Without a title line: the letterhead lines at the top (capitals, motto, number, place
     and date), kept only when a strong cue (motto, number, place and date) is among them."""
-    cue = _pattern(rules, "region.header-line")
+    cue = rules.header_line
     end, strong = 0, False
     for i, para in enumerate(norm.paras[:HEADER_SCAN]):
         line = _line(norm, para)
@@ -81,11 +91,11 @@ def _header_prefix(norm: NormText, rules: RuleSet) -> int:
     return end if strong else 0
 
 
-def _title_end(norm: NormText, rules: RuleSet, start: int, stop: int) -> int:
+def _title_end(norm: NormText, rules: RegionRules, start: int, stop: int) -> int:
     """The first paragraph after the title lines (and a letter's addressee block)."""
-    openers = [_pattern(rules, "body.start-preamble")]
-    addressees = _pattern(rules, "meta.addressees")
-    headings = _pattern(rules, "region.heading")
+    openers = [rules.preamble]
+    addressees = rules.addressees
+    headings = rules.heading
     i = start + 1
     lines = 0
     while i < stop:
@@ -112,29 +122,29 @@ def _addressee_end(norm: NormText, start: int, stop: int) -> int:
     return i
 
 
-def _closing_start(norm: NormText, rules: RuleSet, lo: int) -> int | None:
+def _closing_start(norm: NormText, rules: RegionRules, lo: int) -> int | None:
     """Where the recipients list or the signature block begins."""
-    ends = [_pattern(rules, "body.end"), _pattern(rules, "region.signature")]
+    ends = [rules.end, rules.signature]
     for i in range(lo + 1, len(norm.paras)):
         if any(_matches(norm, norm.paras[i], p) for p in ends):
             return i
     return None
 
 
-def _appendix_starts(norm: NormText, rules: RuleSet, lo: int) -> list[int]:
-    pattern = _pattern(rules, "region.appendix")
+def _appendix_starts(norm: NormText, rules: RegionRules, lo: int) -> list[int]:
+    pattern = rules.appendix
     return [i for i in range(lo, len(norm.paras))
             if norm.paras[i].kind != "table_row" and _matches(norm, norm.paras[i], pattern)]
 
 
-def _appendix(norm: NormText, rules: RuleSet, start: int, stop: int) -> Region:
-    pattern = _pattern(rules, "region.appendix")
+def _appendix(norm: NormText, rules: RegionRules, start: int, stop: int) -> Region:
+    pattern = rules.appendix
     first = norm.paras[start]
-    m = pattern.match(norm.text, first.span[0], first.span[1]) if pattern else None
+    m = pattern.match(norm.text, first.span[0], first.span[1])
     number = m.group("num") if m and m.group("num") else None
     title: list[str] = [m.group("title").strip()] if m and m.group("title").strip() else []
     i = start + 1
-    heading = _pattern(rules, "region.heading")
+    heading = rules.heading
     while i < stop and i - start <= MAX_APPENDIX_TITLE_LINES:
         para = norm.paras[i]
         line = _line(norm, para)
@@ -155,11 +165,12 @@ def _region(norm: NormText, kind: RegionKind, lo: int, hi: int) -> Region | None
     return Region(kind, (norm.paras[lo].span[0], norm.paras[hi - 1].span[1]), range(lo, hi))
 
 
-def find_regions(norm: NormText, rules: RuleSet) -> tuple[Region, ...]:
+def find_regions(norm: NormText, ruleset: RuleSet) -> tuple[Region, ...]:
     """The regions in text order; together they cover every paragraph once."""
     n = len(norm.paras)
     if n == 0:
         return ()
+    rules = RegionRules.of(ruleset)
     title = _title_index(norm, rules)
     header_end = title if title is not None else _header_prefix(norm, rules)
     body_start = (_title_end(norm, rules, title, n) if title is not None else header_end)

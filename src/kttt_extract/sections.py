@@ -5,18 +5,39 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import get_args
 
 import regex
 
 from kttt_extract.model import NormText, Para, Section, SectionKind
 from kttt_extract.regions import Region, work_regions
 from kttt_extract.ruleset import RuleSet
-from kttt_extract.ruleset.load import CompiledRule
+from kttt_extract.ruleset.slots import Bound, Family, Pattern, Slots
+from kttt_extract.ruleset.vocab import Emit
 
 _HEADING_END = regex.compile(r":|\.(?=\s+\p{Lu})|\.$")
-_KINDS: tuple[SectionKind, ...] = get_args(SectionKind)
 MAX_HEADING = 1000
+
+
+class NumberingEmit(Emit):
+    """A numbering rule's rank (lower ranks hold higher ones); `rank_by_dots` adds one per dot
+    of the number (2.1.3 is two below 2); `needs_kind` takes a heading only with a kind word."""
+
+    rank: int
+    rank_by_dots: bool = False
+    needs_kind: bool = False
+
+
+class KindEmit(Emit):
+    """The kind of section a kind word gives."""
+
+    kind: SectionKind
+
+
+class SectionRules(Slots):
+    stage = "the sections reader"
+    numbering = Family("sections", NumberingEmit, marker="rank", groups=("num", "title"))
+    kinds = Family("sections", KindEmit, marker="kind")
+    lead_words = Pattern("kind.lead-words")
 
 
 @dataclass(frozen=True)
@@ -32,9 +53,9 @@ class Heading:
     kind_rule: str | None
 
 
-def _rank(rule: CompiledRule, number: str | None) -> int:
-    base = int(rule.rule.emit.get("rank", 1))
-    if number and rule.id.endswith("decimal-multi"):
+def _rank(rule: Bound[NumberingEmit], number: str | None) -> int:
+    base = rule.emit.rank
+    if number and rule.emit.rank_by_dots:
         return base + number.count(".")
     return base
 
@@ -42,24 +63,17 @@ def _rank(rule: CompiledRule, number: str | None) -> int:
 def find_kind(title: str, rules: RuleSet) -> tuple[SectionKind | None, str | None]:
     """The kind named by a heading: the earliest kind word at its start, or anywhere in capitals."""
     caps = title.upper() == title
+    own = SectionRules.of(rules)
     best: tuple[int, SectionKind, str] | None = None
-    for rule in rules.of("sections"):
-        kind = rule.rule.emit.get("kind")
-        if kind not in _KINDS or rule.regex is None:
-            continue
+    for rule in own.kinds:
         m = rule.regex.search(title, timeout=1.0)
         if m is None:
             continue
         lead = title[: m.start()].strip(" .,-–:*")
-        if (caps or not lead or _fullmatch(rules, "kind.lead-words", lead)) and (
+        if (caps or not lead or own.lead_words.fullmatch(lead, timeout=1.0)) and (
                 best is None or m.start() < best[0]):
-            best = (m.start(), kind, rule.id)
+            best = (m.start(), rule.emit.kind, rule.id)
     return (best[1], best[2]) if best else (None, None)
-
-
-def _fullmatch(rules: RuleSet, rule_id: str, text: str) -> bool:
-    pattern = rules.get(rule_id).regex
-    return bool(pattern and pattern.fullmatch(text, timeout=1.0))
 
 
 def _short(title: str) -> str:
@@ -72,9 +86,7 @@ def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:
     """The heading a paragraph opens, if any numbering rule (or a kind word in capitals) fits."""
     if para.kind in ("table_row", "note"):
         return None
-    for rule in rules.of("sections"):
-        if rule.regex is None or "rank" not in rule.rule.emit:
-            continue
+    for rule in SectionRules.of(rules).numbering:
         m = rule.regex.match(line, timeout=1.0)
         if m is None:
             continue
@@ -82,7 +94,7 @@ def match_heading(para: Para, line: str, rules: RuleSet) -> Heading | None:
         number = groups.get("num")
         title = (groups.get("title") or "").strip()
         kind, kind_rule = find_kind(_short(title), rules)
-        if rule.rule.emit.get("needs_kind") and kind is None:
+        if rule.emit.needs_kind and kind is None:
             continue
         return Heading(para, number, _short(title), _rank(rule, number), kind, rule.id, kind_rule)
     return None

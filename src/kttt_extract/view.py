@@ -11,7 +11,13 @@ from kttt_extract.model import NormText, Para, Section
 from kttt_extract.outline import Node, build_outline
 from kttt_extract.regions import Region, find_regions
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots
 from kttt_extract.sections import segment
+
+
+class ViewRules(Slots):
+    stage = "the outline reader"
+    closing = Pattern("body.closing")
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ def build_view(norm: NormText, rules: RuleSet) -> DocView:
     """Regions, sections, the outline and the tables of a normalised text."""
     regions = find_regions(norm, rules)
     sections = segment(norm, rules, regions)
-    outline = build_outline(norm, regions, sections, rules.get("body.closing").regex)
+    outline = build_outline(norm, regions, sections, ViewRules.of(rules).closing)
     return DocView(norm, regions, tuple(sections), outline, _tables(norm.paras))
 
 

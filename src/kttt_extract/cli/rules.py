@@ -23,6 +23,17 @@ from kttt_extract.cli.options import (
     limits,
     rule_limits,
 )
+from kttt_extract.cli.rules_output import (
+    check_json,
+    check_junit,
+    check_summary,
+    count_cases,
+    esc,
+    github,
+    rel,
+    render,
+    xml,
+)
 from kttt_extract.errors import ExitStatus, printable, unescaped_bytes_shown
 
 if TYPE_CHECKING:
@@ -31,8 +42,8 @@ if TYPE_CHECKING:
     from kttt_extract.guard import Limits
     from kttt_extract.model import Result
     from kttt_extract.ruleset import RuleSet
-    from kttt_extract.ruleset.check import Problem, Report
     from kttt_extract.ruleset.load import RuleLimits
+    from kttt_extract.ruletools.report import Report
     from kttt_extract.score import DocScore, ListScore, Sample, Summary
 
 MAX_JSON = 256 * 1024 * 1024  # an expected file or a baseline larger than this is refused
@@ -78,31 +89,53 @@ EXTRA_RULES_OPT = typer.Option(None, "--rules", readable=False,
                                help="Extra rule directory; its rules replace shipped ones by id.")
 
 
-def _check(task: tuple[Path | None, RuleLimits]) -> Report:
-    from kttt_extract.ruleset.check import check_rules
+STRICT_OPT = typer.Option(False, "--strict",
+                          help="Also run each rule's examples with the rule switched off, and "
+                          "report a rule whose examples (match and no_match) all pass without "
+                          "it (unless it says why in `strict_exempt`).")
 
-    return check_rules(task[0], limits=task[1])
+
+EXAMPLES_OPT = typer.Option(True, "--examples/--no-examples",
+                            help="Run the rules' examples (--no-examples: validate, hold "
+                            "against the stages and lint only).")
+
+
+def _check(task: tuple[Path | None, RuleLimits, bool, bool]) -> Report:
+    from kttt_extract.ruletools.check import check_rules
+
+    return check_rules(task[0], limits=task[1], examples=task[2], strict=task[3])
 
 
 @rules_app.command("check")
 def check_cmd(rules_dir: Path | None = RULES_DIR_ARG, fmt: CheckFormat = CHECK_FORMAT_OPT,
+              examples: bool = EXAMPLES_OPT, strict: bool = STRICT_OPT,
               timeout: TimeoutOpt = 600.0, max_memory: MaxMemoryOpt = 2048,
               max_rule_size: MaxRuleSizeOpt = 5, max_aliases: MaxAliasesOpt = 1000) -> None:
-    """Validate rule files, lint them, time their patterns and run their examples."""
+    """Validate rule files, hold them against the stages that read them, lint them, time their
+    patterns and run their examples."""
     from kttt_extract import guard
 
-    report = guard.run(_check, (rules_dir, rule_limits(max_rule_size, max_aliases)),
-                       limits(timeout, max_memory), name=str(rules_dir or "rules"))
+    task = (rules_dir, rule_limits(max_rule_size, max_aliases), examples, strict)
+    report = guard.run(_check, task, limits(timeout, max_memory),
+                       name=str(rules_dir or "rules"))
     if fmt is CheckFormat.json:
-        _out(json.dumps(_check_json(report), ensure_ascii=False, indent=2) + "\n")
+        _out(json.dumps(check_json(report), ensure_ascii=False, indent=2) + "\n")
     elif fmt is CheckFormat.junit:
-        _out(_xml(_check_junit(report)))
+        _out(xml(check_junit(report)))
     else:
         for p in report.problems:
-            _out((_github(p) if fmt is CheckFormat.github else _render(p)) + "\n")
-        _out(_check_summary(report) + "\n")
+            _out((github(p) if fmt is CheckFormat.github else render(p)) + "\n")
+        _out(check_summary(report) + "\n")
     if not report.ok:
         raise typer.Exit(int(ExitStatus.FINDINGS))
+
+
+@rules_app.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of a rule file (for editors: completion and checks as you type)."""
+    from kttt_extract.ruleset.jsonschema import rule_file_schema
+
+    _out(rule_file_schema())
 
 
 @rules_app.command("test")
@@ -136,7 +169,7 @@ def test_cmd(
     if save_baseline:
         _write(save_baseline, json.dumps(summary.baseline(), ensure_ascii=False, indent=2) + "\n")
     if junit:
-        _write(junit, _xml(_test_junit(summary, drops)))
+        _write(junit, xml(_test_junit(summary, drops)))
     if drops or any(d.error for d in summary.documents):
         raise typer.Exit(int(ExitStatus.FINDINGS))
 
@@ -156,62 +189,6 @@ def eval_cmd(file: Path = FILE_ARG, expected: Path = EXPECTED_ARG,
     _emit_test(summary, [sample], {}, fmt, None)
     if summary.documents[0].error:
         raise typer.Exit(int(ExitStatus.FINDINGS))
-
-
-# ----------------------------------------------------------------------------- check output
-
-
-def _render(p: Problem) -> str:
-    return p.render().replace(f"{p.file}:", f"{_rel(p.file)}:", 1)
-
-
-def _check_summary(report: Report) -> str:
-    ran = [o for o in report.outcomes if o.example.kind != "todo"]
-    failed = sum(1 for o in ran if not o.ok)
-    todo_now = sum(1 for o in report.outcomes if o.example.kind == "todo" and o.ok)
-    errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
-    return (f"{len(report.files)} rule files, {len(ran)} examples run, {failed} failed, "
-            f"{todo_now} todo now passing: {errors} errors, {warnings} warnings")
-
-
-def _check_json(report: Report) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "files": [_rel(p) for p in report.files],
-        "problems": [{"file": _rel(p.file), "line": p.line, "col": p.col, "rule": p.rule_id,
-                      "severity": p.severity, "code": p.code, "message": p.message}
-                     for p in report.problems],
-        "examples": [{"id": o.example.test_id, "file": _rel(o.file), "line": o.line,
-                      "rule": o.rule_id, "kind": o.kind, "passed": o.passed, "ok": o.ok,
-                      "message": o.message} for o in report.outcomes],
-    }
-
-
-def _check_junit(report: Report) -> Element:
-    from xml.etree.ElementTree import Element, SubElement
-
-    suites = Element("testsuites", name="kttt rules check")
-    files: dict[str, list[Problem]] = {_rel(f): [] for f in report.files}
-    for p in report.problems:
-        if p.code not in ("example", "todo-passes"):
-            files.setdefault(_rel(p.file), []).append(p)
-    suite = SubElement(suites, "testsuite", name="validate")
-    for name, problems in files.items():
-        case = SubElement(suite, "testcase", classname="validate", name=name)
-        errs = [p for p in problems if p.severity == "error"]
-        if errs:
-            SubElement(case, "failure", message=f"{len(errs)} problems").text = "\n".join(
-                _render(p) for p in errs)
-    suite = SubElement(suites, "testsuite", name="examples")
-    for o in report.outcomes:
-        case = SubElement(suite, "testcase", classname=Path(o.file).stem, name=o.example.test_id,
-                          file=_rel(o.file), line=str(o.line))
-        if o.example.kind == "todo" and not o.ok:
-            SubElement(case, "skipped", message=o.message)
-        elif not o.passed:
-            SubElement(case, "failure", message=o.message)
-    _count(suites)
-    return suites
 
 
 # ----------------------------------------------------------------------------- test output
@@ -268,13 +245,13 @@ def _emit_test(summary: Summary, samples: list[Sample], drops: Drops, fmt: TestF
         return
     _out("\n".join(_test_text(summary)) + "\n")
     for message in drops.values():
-        _out((f"::error file={_esc(_rel(baseline or ''), True)}::{_esc(message)}"
+        _out((f"::error file={esc(rel(baseline or ''), True)}::{esc(message)}"
               if fmt is TestFormat.github else f"regression: {message}") + "\n")
     if fmt is TestFormat.github:
-        where = {s.name: _rel(s.expected) for s in samples}
+        where = {s.name: rel(s.expected) for s in samples}
         for doc in summary.documents:
             if doc.error:
-                _out(f"::error file={_esc(where[doc.name], True)},line=1::{_esc(doc.error)}\n")
+                _out(f"::error file={esc(where[doc.name], True)},line=1::{esc(doc.error)}\n")
 
 
 def _row(name: str, s: ListScore) -> str:
@@ -334,48 +311,11 @@ def _test_junit(summary: Summary, drops: Drops) -> Element:
                 [_row(name, s).strip()]
                 + [f"missed {_item(i)}" for i in s.missed]
                 + [f"invented {_item(i)}" for i in s.invented])
-    _count(suites)
+    count_cases(suites)
     return suites
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _count(suites: Element) -> None:
-    for suite in suites:
-        cases = list(suite)
-        suite.set("tests", str(len(cases)))
-        for tag, attr in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
-            suite.set(attr, str(sum(1 for c in cases if c.find(tag) is not None)))
-
-
-def _xml(root: Element) -> str:
-    from xml.etree.ElementTree import indent, tostring
-
-    indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="unicode") + "\n"
-
-
-def _github(p: Problem) -> str:
-    level = "error" if p.severity == "error" else "warning"
-    props = f"file={_esc(_rel(p.file), True)},line={p.line},col={p.col}"
-    if p.rule_id:
-        props += f",title={_esc(p.rule_id, True)}"
-    return f"::{level} {props}::{_esc(p.message)}"
-
-
-def _esc(text: str, prop: bool = False) -> str:
-    """GitHub workflow-command escaping (properties also escape `:` and `,`)."""
-    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
-
-
-def _rel(path: str | Path) -> str:
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(p)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from kttt_extract.extractors.agency_names import Found, find_names
 from kttt_extract.extractors.agency_roles import (
     ROLE_ORDER,
     Cues,
+    RoleRules,
     list_cue,
     list_openers,
     resolve,
@@ -27,13 +28,22 @@ from kttt_extract.extractors.agency_shapes import canonical
 from kttt_extract.extractors.context import Context
 from kttt_extract.model import Agency, Mention, Role
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots, Table
+from kttt_extract.ruleset.vocab import free_text
 
 __all__ = ["ROLE_ORDER", "Found", "canonical", "extract", "find_names"]
+
+
+class AgencyRules(Slots):
+    stage = "the agencies stage"
+    group_names = Table("agency.group-names", free_text)
+    short_names = Pattern("agency.short-names")
+
 
 def _group_name(name: str, rules: RuleSet) -> str:
     """A group's canonical name from the group-name table ("cấp ủy đảng" is "Các cấp ủy
     đảng")."""
-    table = rules.table("agency.group-names")
+    table = AgencyRules.of(rules).group_names
     name = table.get(" ".join(name.casefold().split()), name)
     return name[:1].upper() + name[1:]
 
@@ -49,9 +59,9 @@ def _item_heads(ctx: Context, start: int, names: list[Found]) -> list[Found]:
     if first is None:
         return []
     heads = [first]
+    chain = RoleRules.of(ctx.rules).chain
     for n in names[names.index(first) + 1:]:
-        chain = ctx.rules.get("role.chain").regex
-        if chain is None or not chain.match(ctx.text[heads[-1].end:n.first]):
+        if not chain.match(ctx.text[heads[-1].end:n.first]):
             break
         heads.append(n)
     return heads
@@ -139,9 +149,7 @@ def _most(values: object) -> str | None:
 
 def _short_names(ctx: Context, names: list[Found], book: _Book) -> None:
     """Names the document declares short for the one before ("(sau đây gọi tắt là X)")."""
-    cue = ctx.rules.get("agency.short-names").regex
-    if cue is None:
-        return
+    cue = AgencyRules.of(ctx.rules).short_names
     for prev, n in itertools.pairwise(names):
         if cue.fullmatch(ctx.text, prev.end, n.first, timeout=1.0):
             book.alias(n, prev)
@@ -180,8 +188,9 @@ def _roles(ctx: Context, span: _Span, pending: tuple[Role, str] | None, cues: Cu
            ) -> dict[Found, tuple[Role, str]]:
     """The role of each name of a paragraph."""
     a, b, names = span.start, span.end, span.names
+    item_head = RoleRules.of(ctx.rules).item_head
     given: dict[Found, tuple[Role, str]] = {
-        head: ("lead", "role.item-head") for head in _item_heads(ctx, a, names)}
+        head: (item_head.emit.role, item_head.id) for head in _item_heads(ctx, a, names)}
     if pending is not None:
         for n in list_openers(ctx.text, a, b, names, ctx.rules) or ():
             given[n] = pending

@@ -19,6 +19,7 @@ import regex
 
 from kttt_extract.extractors.agency_shapes import (
     TITLE_WINDOW,
+    ShapeRules,
     canonical,
     extend,
     in_title,
@@ -37,10 +38,27 @@ from kttt_extract.extractors.registry import (
     words_of,
 )
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots, Table
+from kttt_extract.ruleset.vocab import free_text
 
 SECTOR_REACH = 120  # characters a sector name may take
 _NEXT = regex.compile(r"\s+(\S)")
 _JOINED = regex.compile(r"\s*(?:,|;|\bvà)\s*$")  # a list goes on before a name
+
+
+class NameRules(Slots):
+    stage = "the agency names reader"
+    not_names = Pattern("agency.not-names")
+    plural_heads = Pattern("agency.plural-heads", required=("head",))
+    list_joiners = Pattern("agency.list-joiners")
+    groups = Pattern("agency.groups")
+    group_trailing = Pattern("agency.group-trailing")
+    not_groups = Pattern("agency.not-groups")
+    proper_heads = Pattern("agency.proper-heads")
+    parent_link = Pattern("agency.parent-link")
+    sub_units = Table("agency.sub-units", free_text)
+    group_of = Pattern("agency.group-of")
+    group_joiners = Pattern("agency.group-joiners")
 
 
 @dataclass(frozen=True)
@@ -102,11 +120,11 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
             add(f, f.first)
     nl = text.find("\n", end + 1)
     reach = len(text) if nl < 0 else nl
-    not_names = rules.get("agency.not-names").regex
+    not_names = NameRules.of(rules).not_names
     for hit in registry.find(text, start, reach):
         if hit.start >= end:
             break
-        denied = not_names.match(text, hit.start) if not_names is not None else None
+        denied = not_names.match(text, hit.start)
         if denied is not None and denied.end() >= hit.end:
             continue  # "Chính phủ nước ngoài" is no body; "Bộ đội Biên phòng" is one
         named = _from_hit(text, hit, rules)
@@ -141,9 +159,8 @@ def _from_hit(text: str, hit: Hit, rules: RuleSet) -> Found | None:
     if tail.placed or (entry.place_direct and not tail.words):
         place, end = place_after(text, tail.end, limit, rules, hit.start)
     words = list(tail.words)
-    single = rules.get("agency.single-level-heads").regex
-    if (tail.placed and not place and tail.level != "region" and single is not None
-            and single.match(entry.name)):
+    single = ShapeRules.of(rules).single_level
+    if tail.placed and not place and tail.level != "region" and single.match(entry.name):
         words = words[:-1]  # a unit of one level only: "Sở Y tế tỉnh" is "Sở Y tế"
     canon = " ".join([entry.name, *words, *([place] if place else [])])
     parent = " ".join([entry.parent, *tail.words]) if entry.parent else None
@@ -160,9 +177,7 @@ def _plural_lists(text: str, start: int, end: int, registry: Registry, rules: Ru
                   ) -> Iterator[Found]:
     """Units of one kind listed by their sector after the kind in the plural ("các sở: Tài
     chính, Xây dựng")."""
-    plural = rules.get("agency.plural-heads").regex
-    if plural is None:
-        return
+    plural = NameRules.of(rules).plural_heads
     for m in plural.finditer(text, start, end, timeout=2.0):
         sectors = registry.sectors.get(m.group("head").casefold())
         if sectors is not None:
@@ -183,8 +198,7 @@ def _continued_lists(text: str, end: int, found: list[Found], registry: Registry
 def _sector_run(text: str, pos: int, end: int, sectors: Sectors, rules: RuleSet, *, opens: int,
                 joined: bool = False) -> Iterator[Found]:
     """Sector words joined by commas, semicolons or "và", each one unit of the head's kind."""
-    joiner = rules.get("agency.list-joiners").regex
-    assert joiner is not None
+    joiner = NameRules.of(rules).list_joiners
     while pos < end:
         if joined:
             j = joiner.match(text, pos, end)
@@ -206,25 +220,20 @@ def _sector_run(text: str, pos: int, end: int, sectors: Sectors, rules: RuleSet,
 
 def _groups(text: str, start: int, end: int, rules: RuleSet) -> Iterator[Found]:
     """Generic groups ("các sở, ban, ngành"); "các Ban QLDA ..." names units, not a group."""
-    pattern = rules.get("agency.groups").regex
-    trailing = rules.get("agency.group-trailing").regex
-    not_groups = rules.get("agency.not-groups").regex
-    plural = rules.get("agency.plural-heads").regex
-    if pattern is None or trailing is None:
-        return
-    for m in pattern.finditer(text, start, end, timeout=5.0):
+    names = NameRules.of(rules)
+    trailing, not_groups, plural = names.group_trailing, names.not_groups, names.plural_heads
+    for m in names.groups.finditer(text, start, end, timeout=5.0):
         a = m.start()
         b = a + len(trailing.sub("", m.group()))
-        if not_groups is not None and not_groups.match(text[a:b]):
+        if not_groups.match(text[a:b]):
             continue
-        if plural is not None and plural.fullmatch(text[a:b] + " ") and _capital_after(text, b):
+        if plural.fullmatch(text[a:b] + " ") and _capital_after(text, b):
             continue
-        yield Found(a, b, text[a:b], "agency.groups", group=True)
+        yield Found(a, b, text[a:b], NameRules.groups.rule_id, group=True)
 
 
 def _proper(head: str, rules: RuleSet) -> bool:
-    pattern = rules.get("agency.proper-heads").regex
-    return bool(pattern and pattern.fullmatch(head, timeout=1.0))
+    return bool(NameRules.of(rules).proper_heads.fullmatch(head, timeout=1.0))
 
 
 def _capital_after(text: str, pos: int) -> bool:
@@ -235,13 +244,11 @@ def _capital_after(text: str, pos: int) -> bool:
 def _heads(text: str, start: int, end: int, rules: RuleSet, registry: Registry,
            found: list[Found], taken: _Taken) -> None:
     """Open shapes from head words; a head name that holds registry names absorbs them."""
-    heads = rules.get("agency.heads").regex
-    not_names = rules.get("agency.not-names").regex
-    if heads is None:
-        return
+    heads = ShapeRules.of(rules).heads
+    not_names = NameRules.of(rules).not_names
     for m in heads.finditer(text, start, end, timeout=5.0):
         a = m.start()
-        if not taken.free(a, m.end()) or (not_names and not_names.match(text, a)):
+        if not taken.free(a, m.end()) or not_names.match(text, a):
             continue
         if a > 0 and text[a - 1] in "-/&":  # inside a document number: 784-UBND-KTN
             continue
@@ -284,21 +291,20 @@ def _head_found(text: str, a: int, b: int, rules: RuleSet, registry: Registry,
         return Found(a, a + len(surface), surface, entry.rule, canon=entry.name, kind=entry.kind,
                      level=level or entry.level, place=place)
     parent = inner[-1].canon if inner else None
-    head = rules.get("agency.heads").regex
-    m = head.match(surface) if head is not None else None
+    m = ShapeRules.of(rules).heads.match(surface)
     kind = canonical(m.group(), rules).casefold() if m else None
-    return Found(a, a + len(surface), surface, "agency.heads", canon=canon, kind=kind,
+    return Found(a, a + len(surface), surface, ShapeRules.heads.rule_id, canon=canon, kind=kind,
                  level=inner[-1].level if inner else level, place=place, parent=parent)
 
 
 def _attach_parents(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
     """A sub-unit written before its body ("Cục X, Bộ Công an") is one name with a parent."""
-    link = rules.get("agency.parent-link").regex
-    subs = rules.table("agency.sub-units")
+    names = NameRules.of(rules)
+    link, subs = names.parent_link, names.sub_units
     out: list[Found] = []
     for f in found:
         prev = out[-1] if out else None
-        if (prev is not None and link is not None and not prev.group and not f.group
+        if (prev is not None and not prev.group and not f.group
                 and prev.kind is not None and f.kind is not None
                 and f.kind in _kinds(subs.get(prev.kind, "")) and prev.parent is None
                 and link.fullmatch(text[prev.end:f.start])):
@@ -311,11 +317,11 @@ def _attach_parents(text: str, found: list[Found], rules: RuleSet) -> list[Found
 def _groups_of(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
     """A group with the body it belongs to is one group ("các cơ quan chuyên môn thuộc UBND
     tỉnh"): the body only qualifies it."""
-    link = rules.get("agency.group-of").regex
+    link = NameRules.of(rules).group_of
     out: list[Found] = []
     for f in found:
         prev = out[-1] if out else None
-        if (prev is not None and link is not None and prev.group and not f.group
+        if (prev is not None and prev.group and not f.group
                 and link.fullmatch(text[prev.end:f.start])):
             out[-1] = replace(prev, end=f.end, name=text[prev.start:f.end])
             continue
@@ -326,11 +332,11 @@ def _groups_of(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
 def _joined_groups(text: str, found: list[Found], rules: RuleSet) -> list[Found]:
     """Groups listed one after the other are one group ("các cấp ủy đảng, chính quyền", "các
     địa phương, đơn vị, các ngành, các cấp"): a list of generic nouns names one set of units."""
-    joiner = rules.get("agency.group-joiners").regex
+    joiner = NameRules.of(rules).group_joiners
     out: list[Found] = []
     for f in found:
         prev = out[-1] if out else None
-        if (prev is not None and joiner is not None and prev.group and f.group
+        if (prev is not None and prev.group and f.group
                 and joiner.fullmatch(text[prev.end:f.start])):
             out[-1] = replace(prev, end=f.end, name=text[prev.start:f.end])
             continue

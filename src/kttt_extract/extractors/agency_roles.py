@@ -13,17 +13,50 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import regex
 
 from kttt_extract.extractors.agency_names import Found
 from kttt_extract.model import Role
 from kttt_extract.ruleset import RuleSet
-from kttt_extract.ruleset.load import CompiledRule
+from kttt_extract.ruleset.slots import Bound, Family, Pattern, Rule, Slots
+from kttt_extract.ruleset.vocab import Emit
 
 ROLE_ORDER: tuple[Role, ...] = ("lead", "report_to", "support", "monitor", "requested", "mentioned")
 MAX_GAP = 40
-POSITION_RULE = "role.item-head"  # a unit heading its own item: lead, unless a cue says else
+
+
+class RoleEmit(Emit):
+    """What a role cue gives: the role, to whom (`scope`), and how it is read: `gap` names a
+    rule for what may stand between the unit and the cue, `ends` what must follow the units,
+    `object` marks units that are the object of the cue, `unclaimed` takes only units no `after`
+    cue points at, `override` wins over every other cue."""
+
+    refs = ("gap",)
+    role: Role
+    scope: Literal["before", "after", "list", "item"]
+    gap: str | None = None
+    ends: str | None = None
+    object: bool = False
+    unclaimed: bool = False
+    override: bool = False
+
+
+Cue = Bound[RoleEmit]
+
+
+class RoleRules(Slots):
+    stage = "the agency roles reader"
+    cues = Family("roles", RoleEmit, marker="role")
+    item_head = Rule("role.item-head", RoleEmit)  # a unit heading its own item
+    chain = Pattern("role.chain")
+    gap = Pattern("role.gap")
+    list_item = Pattern("role.list-item")
+
+
+POSITION_RULE = RoleRules.item_head.rule_id  # a unit heading its own item: lead, unless a cue
+#                                              says else
 
 
 @dataclass(frozen=True)
@@ -39,15 +72,15 @@ class Cues:
     """The role rules of a rule set, sorted once per document: cues read after or before a
     unit (after first, so that objects are known), and cues that hand a role to a list."""
 
-    inline: tuple[CompiledRule, ...]
-    lists: tuple[CompiledRule, ...]
+    inline: tuple[Cue, ...]
+    lists: tuple[Cue, ...]
 
     @classmethod
     def of(cls, rules: RuleSet) -> Cues:
-        roles = [r for r in rules.of("roles") if r.regex is not None]
-        inline = [r for r in roles if r.rule.emit.get("scope") in ("before", "after")]
-        inline.sort(key=lambda r: r.rule.emit["scope"] != "after")
-        return cls(tuple(inline), tuple(r for r in roles if r.rule.emit.get("scope") == "list"))
+        roles = RoleRules.of(rules).cues
+        inline = [r for r in roles if r.emit.scope in ("before", "after")]
+        inline.sort(key=lambda r: r.emit.scope != "after")
+        return cls(tuple(inline), tuple(r for r in roles if r.emit.scope == "list"))
 
 
 def role_hits(text: str, start: int, end: int, names: Sequence[Found], rules: RuleSet,
@@ -57,38 +90,32 @@ def role_hits(text: str, start: int, end: int, names: Sequence[Found], rules: Ru
     objects: set[Found] = set()  # the units a cue with `emit.object` points at
     pointed: set[Found] = set()  # the units any `after` cue points at
     for rule in cues.inline:
-        emit = rule.rule.emit
-        for m in rule.regex.finditer(text, start, end, timeout=2.0):  # type: ignore[union-attr]
-            if emit["scope"] == "after":
-                chosen = _after(text, m, names, rules, emit.get("ends"))
+        emit = rule.emit
+        for m in rule.regex.finditer(text, start, end, timeout=2.0):
+            if emit.scope == "after":
+                chosen = _after(text, m, names, rules, emit.ends)
                 pointed.update(chosen)
-                if emit.get("object"):
+                if emit.object:
                     objects.update(chosen)
             else:
-                skip = pointed if emit.get("unclaimed") else objects
-                chosen = [n for n in _before(text, m, names, rules, emit.get("gap"))
+                skip = pointed if emit.unclaimed else objects
+                chosen = [n for n in _before(text, m, names, rules, rule.refs.get("gap"))
                           if n not in skip]
             for n in chosen:
-                yield RoleHit(n, emit["role"], rule.id, bool(emit.get("override")))
-
-
-def _pattern(rules: RuleSet, rule_id: str) -> regex.Pattern[str]:
-    pattern = rules.get(rule_id).regex
-    assert pattern is not None, rule_id
-    return pattern
+                yield RoleHit(n, emit.role, rule.id, emit.override)
 
 
 def _before(text: str, m: regex.Match[str], names: Sequence[Found], rules: RuleSet,
-            gap_rule: str | None) -> list[Found]:
-    """The unit just before the cue and the units chained before it; `gap_rule` names what
+            gap_rule: regex.Pattern[str] | None) -> list[Found]:
+    """The unit just before the cue and the units chained before it; `gap_rule` matches what
     else may stand between the last unit and the cue."""
     prev = [n for n in names if n.end <= m.start()]
     if not prev:
         return []
     gap = text[prev[-1].end:m.start()]
-    if gap.strip(" ,") and (gap_rule is None or not _pattern(rules, gap_rule).fullmatch(gap)):
+    if gap.strip(" ,") and (gap_rule is None or not gap_rule.fullmatch(gap)):
         return []
-    chain = _pattern(rules, "role.chain")
+    chain = RoleRules.of(rules).chain
     chosen = [prev[-1]]
     for n in reversed(prev[:-1]):
         gap = text[n.end:chosen[-1].first]
@@ -101,7 +128,8 @@ def _before(text: str, m: regex.Match[str], names: Sequence[Found], rules: RuleS
 def _after(text: str, m: regex.Match[str], names: Sequence[Found], rules: RuleSet,
            ends: str | None) -> list[Found]:
     """The units listed right after the cue."""
-    first_gap, chain = _pattern(rules, "role.gap"), _pattern(rules, "role.chain")
+    own = RoleRules.of(rules)
+    first_gap, chain = own.gap, own.chain
     chosen: list[Found] = []
     cursor = m.end()
     for n in (n for n in names if n.start >= m.end()):
@@ -120,13 +148,11 @@ def list_cue(text: str, start: int, end: int, cues: Cues) -> tuple[Role, str] | 
     """The role a paragraph hands to the units of the list it ends with, if it ends with one."""
     for rule in cues.lists:
         if _ends_with(rule, text, start, end):
-            return rule.rule.emit["role"], rule.id
+            return rule.emit.role, rule.id
     return None
 
 
-def _ends_with(rule: CompiledRule, text: str, start: int, end: int) -> bool:
-    if rule.regex is None:
-        return False
+def _ends_with(rule: Cue, text: str, start: int, end: int) -> bool:
     return any(m.end() >= len(text[:end].rstrip())
                for m in rule.regex.finditer(text, start, end, timeout=1.0))
 
@@ -135,10 +161,11 @@ def list_openers(text: str, start: int, end: int, names: Sequence[Found], rules:
                  ) -> list[Found] | None:
     """The units that open a list item (after its marker and a head title), or None when the
     paragraph is not a list item."""
-    marker = _pattern(rules, "role.list-item").match(text, start, end, timeout=1.0)
+    own = RoleRules.of(rules)
+    marker = own.list_item.match(text, start, end, timeout=1.0)
     if marker is None:
         return None
-    chain = _pattern(rules, "role.chain")
+    chain = own.chain
     chosen: list[Found] = []
     cursor = marker.end()
     for n in names:

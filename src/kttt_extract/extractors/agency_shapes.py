@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import regex
 
+from kttt_extract.extractors.registry import LEVELS
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Matcher, Pattern, Slots, Table
+from kttt_extract.ruleset.vocab import Choice, free_text
 
 _DASH = regex.compile(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)")
 _TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.'][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p{M}\d]")
@@ -20,12 +23,28 @@ PERSON_WORDS = 3  # a title, a unit, then three capitalised words or more: a per
 TITLE_WINDOW = 60
 
 
-def _match_end(rules: RuleSet, rule_id: str, text: str, pos: int, end: int | None = None
-               ) -> int:
-    """End of a match of rule `rule_id` at `pos`, or -1."""
-    pattern = rules.get(rule_id).regex
-    if pattern is None:
-        return -1
+class ShapeRules(Slots):
+    stage = "the agency names reader"
+    heads = Pattern("agency.heads")
+    stop = Pattern("agency.stop")
+    standalone = Pattern("agency.standalone-heads")
+    joiners = Pattern("agency.name-joiners")
+    levels = Pattern("agency.levels")
+    branch_words = Pattern("agency.branch-words")
+    plural_levels = Matcher("agency.plural-levels", free_text, required=("level",))
+    level_values = Table("agency.level-values", Choice(LEVELS))
+    head_titles = Pattern("agency.head-titles")
+    title_link = Pattern("agency.title-link")
+    in_titles = Pattern("agency.in-titles")
+    surnames = Pattern("agency.surnames")
+    abbreviations = Matcher("agency.abbreviations", free_text)
+    single_level = Pattern("agency.single-level-heads")
+    variants = Matcher("agency.variants", free_text)
+    level_names = Table("agency.level-names", free_text)
+
+
+def _match_end(pattern: regex.Pattern[str], text: str, pos: int, end: int | None = None) -> int:
+    """End of a match of `pattern` at `pos`, or -1."""
     m = pattern.match(text, pos, len(text) if end is None else end, timeout=1.0)
     return m.end() if m else -1
 
@@ -36,8 +55,8 @@ def _is_cap(tok: str) -> bool:
 
 def standalone(head: str, rules: RuleSet) -> bool:
     """A head that names a unit by itself: an abbreviation (UBND) or a listed one (Huyện ủy)."""
-    pattern = rules.get("agency.standalone-heads").regex
-    return head.isupper() or bool(pattern and pattern.fullmatch(head, timeout=1.0))
+    pattern = ShapeRules.of(rules).standalone
+    return head.isupper() or bool(pattern.fullmatch(head, timeout=1.0))
 
 
 def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> int:
@@ -48,18 +67,19 @@ def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> 
     lower = 0
     limit = min(limit, _line_end(text, head_end))
     tokens = list(_TOKEN.finditer(text, head_end, limit))
-    joiners = rules.get("agency.name-joiners").regex
+    shapes = ShapeRules.of(rules)
+    joiners = shapes.joiners
     for i, m in enumerate(tokens[:MAX_TOKENS]):
         tok = m.group()
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        level_end = _match_end(rules, "agency.levels", text, m.start())
+        level_end = _match_end(shapes.levels, text, m.start())
         # a head that cannot stand alone takes at least one word: "Quỹ hỗ trợ ..."
         may_stop = i > 0 or not tok[:1].isalpha() or standalone(text[start:head_end], rules)
-        if level_end < 0 and may_stop and _match_end(rules, "agency.stop", text, m.start()) >= 0:
+        if level_end < 0 and may_stop and _match_end(shapes.stop, text, m.start()) >= 0:
             break
-        if tok in ("-", "–") or (joiners is not None and joiners.fullmatch(tok)):
+        if tok in ("-", "–") or joiners.fullmatch(tok):
             if (after_level or nxt is None or not _is_cap(nxt.group())
-                    or _match_end(rules, "agency.heads", text, nxt.start()) >= 0
+                    or _match_end(shapes.heads, text, nxt.start()) >= 0
                     or starts_title(text, nxt.start(), rules)):
                 break
             continue
@@ -88,7 +108,7 @@ def _line_end(text: str, pos: int) -> int:
 
 def level_value(word: str, rules: RuleSet) -> str | None:
     """The level a level word names ("tỉnh": province, "Khu vực 10": region), or None."""
-    table = rules.table("agency.level-values")
+    table = ShapeRules.of(rules).level_values
     key = " ".join(word.casefold().split())
     value = table.get(key) or table.get(_NUMBER.sub("", key))
     return value or None
@@ -109,22 +129,23 @@ def levels_at(text: str, pos: int, limit: int, rules: RuleSet) -> Tail:
     """The branch and level written at `pos`: "chi nhánh tỉnh", "các xã, phường" (written
     "các xã"), "các cấp" (read, written as nothing)."""
     words: list[str] = []
+    shapes = ShapeRules.of(rules)
     cur = _SPACE.match(text, pos, limit).end()  # type: ignore[union-attr]
-    branch = _match_end(rules, "agency.branch-words", text, cur, limit)
+    branch = _match_end(shapes.branch_words, text, cur, limit)
     if branch >= 0:
         words.append(" ".join(text[cur:branch].casefold().split()))
         cur = _SPACE.match(text, branch, limit).end()  # type: ignore[union-attr]
-    plural = rules.get("agency.plural-levels")
-    m = plural.regex.match(text, cur, limit, timeout=1.0) if plural.regex is not None else None
+    plural = shapes.plural_levels
+    m = plural.regex.match(text, cur, limit, timeout=1.0)
     if m is not None:
-        name = plural.lookup.get(" ".join(m.group("level").casefold().split()), "")
+        name = plural.table.get(" ".join(m.group("level").casefold().split()), "")
         level = level_value(name, rules) if name else None
         return Tail((*words, name) if name else tuple(words), m.end(), level, False)
-    level_end = _match_end(rules, "agency.levels", text, cur, limit)
+    level_end = _match_end(shapes.levels, text, cur, limit)
     if level_end < 0:
         return Tail(tuple(words), branch if words else pos, None, False)
     word = " ".join(text[cur:level_end].split())
-    word = rules.table("agency.level-names").get(word.casefold(), word)
+    word = shapes.level_names.get(word.casefold(), word)
     return Tail((*words, word), level_end, level_value(word, rules), True)
 
 
@@ -137,7 +158,7 @@ def place_after(text: str, pos: int, limit: int, rules: RuleSet, name_start: int
         tok = m.group()
         if (not tok[:1].isupper() or not tok[:1].isalpha() or len(words) >= MAX_PLACE
                 or text[words[-1].end() if words else pos:m.start()].strip()
-                or _match_end(rules, "agency.heads", text, m.start()) >= 0):
+                or _match_end(ShapeRules.of(rules).heads, text, m.start()) >= 0):
             break
         words.append(m)
     if not words:
@@ -155,10 +176,8 @@ def _titled(text: str, start: int, rules: RuleSet) -> bool:
 def title_before(text: str, lo: int, start: int, rules: RuleSet) -> int | None:
     """Where a head title written just before `start` begins ("Giám đốc Sở X", "Chủ tịch UBND
     các xã"), or None."""
-    titles = rules.get("agency.head-titles").regex
-    link = rules.get("agency.title-link").regex
-    if titles is None or link is None:
-        return None
+    shapes = ShapeRules.of(rules)
+    titles, link = shapes.head_titles, shapes.title_link
     for m in titles.finditer(text, lo, start, overlapped=True, timeout=1.0):
         if link.fullmatch(text, m.end(), start):
             return m.start()
@@ -167,28 +186,22 @@ def title_before(text: str, lo: int, start: int, rules: RuleSet) -> int | None:
 
 def starts_title(text: str, pos: int, rules: RuleSet) -> bool:
     """Whether a head title starts at `pos` ("... và Thủ trưởng các sở")."""
-    titles = rules.get("agency.head-titles").regex
-    return bool(titles and titles.match(text, pos, timeout=1.0))
+    return bool(ShapeRules.of(rules).head_titles.match(text, pos, timeout=1.0))
 
 
 def in_title(text: str, lo: int, start: int, rules: RuleSet) -> bool:
     """Whether the name at `start` is part of a law's title ("Luật Tổ chức Chính phủ")."""
-    pattern = rules.get("agency.in-titles").regex
-    return bool(pattern and pattern.search(text, max(lo, start - TITLE_WINDOW), start,
-                                           timeout=1.0))
+    pattern = ShapeRules.of(rules).in_titles
+    return bool(pattern.search(text, max(lo, start - TITLE_WINDOW), start, timeout=1.0))
 
 
 def _surname(word: str, rules: RuleSet) -> bool:
-    pattern = rules.get("agency.surnames").regex
-    return bool(pattern and pattern.fullmatch(word, timeout=1.0))
+    return bool(ShapeRules.of(rules).surnames.fullmatch(word, timeout=1.0))
 
 
 def level_of(surface: str, rules: RuleSet) -> tuple[str | None, str | None]:
     """The level and place written in an open name ("Phòng Kinh tế huyện Tam Đường")."""
-    pattern = rules.get("agency.levels").regex
-    if pattern is None:
-        return None, None
-    found = list(pattern.finditer(surface, timeout=1.0))
+    found = list(ShapeRules.of(rules).levels.finditer(surface, timeout=1.0))
     if not found:
         return None, None
     last = found[-1]
@@ -202,19 +215,16 @@ def canonical(surface: str, rules: RuleSet) -> str:
     """The canonical name: abbreviations expanded, variants unified, a one-level unit's bare
     level word dropped."""
     name = _DASH.sub(" - ", " ".join(surface.split())).strip(" ,;:.-")
-    abbr = rules.get("agency.abbreviations")
-    if abbr.regex is not None:
-        name = abbr.regex.sub(lambda m: abbr.lookup.get(m.group().casefold(), m.group()), name)
-    single = rules.get("agency.single-level-heads").regex
-    levels = rules.get("agency.levels").regex
-    if single is not None and levels is not None and single.match(name):
-        last = list(levels.finditer(name))
+    shapes = ShapeRules.of(rules)
+    abbr = shapes.abbreviations
+    name = abbr.regex.sub(lambda m: abbr.table.get(m.group().casefold(), m.group()), name)
+    if shapes.single_level.match(name):
+        last = list(shapes.levels.finditer(name))
         if last and last[-1].end() == len(name) and last[-1].start() > 0:
             name = name[: last[-1].start()].rstrip()
-    var = rules.get("agency.variants")
-    if var.regex is not None:  # a field name spelt another way, at the end of the name only
-        found = [m for m in var.regex.finditer(name) if m.end() == len(name)]
-        if found:
-            m = found[-1]
-            name = name[: m.start()] + var.lookup.get(m.group().casefold(), m.group())
+    var = shapes.variants  # a field name spelt another way, at the end of the name only
+    found = [m for m in var.regex.finditer(name) if m.end() == len(name)]
+    if found:
+        m = found[-1]
+        name = name[: m.start()] + var.table.get(m.group().casefold(), m.group())
     return name[:1].upper() + name[1:] if name else name

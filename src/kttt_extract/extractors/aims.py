@@ -13,8 +13,18 @@ from __future__ import annotations
 import regex
 
 from kttt_extract.extractors.context import Context
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 AIM, FACT = "aim", "fact"
+
+
+class AimRules(Slots):
+    stage = "the aims and facts of targets"
+    aimed = Pattern("target.aimed")
+    report = Pattern("target.report-cue", groups=("y",))
+    horizon = Pattern("target.horizon", groups=("y",))
+    past = Pattern("target.past-report")
+    heading = Pattern("target.report-heading")
 
 
 class Aims:
@@ -23,6 +33,7 @@ class Aims:
     def __init__(self, ctx: Context, plan_year: int | None) -> None:
         self.ctx = ctx
         self.plan_year = plan_year
+        self.rules = AimRules.of(ctx.rules)
         self._report_sections: dict[str, bool] = {}
         self._sentences: dict[tuple[int, int], list[tuple[int, str]]] = {}
 
@@ -30,18 +41,11 @@ class Aims:
         """(position, AIM or FACT) of every cue in the sentence [lo, hi), in text order."""
         if (lo, hi) in self._sentences:
             return self._sentences[lo, hi]
-        text, rules = self.ctx.text, self.ctx.rules
-        out: list[tuple[int, str]] = []
-        aim = rules.get("target.aimed").regex
-        report = rules.get("target.report-cue").regex
-        horizon = rules.get("target.horizon").regex
-        horizons = ([m.span() for m in horizon.finditer(text, lo, hi, timeout=1.0)]
-                    if horizon is not None else [])
-        if aim is not None:
-            out += [(m.start(), AIM) for m in aim.finditer(text, lo, hi, timeout=1.0)]
-        if report is not None:
-            out += [(m.start(), FACT) for m in report.finditer(text, lo, hi, timeout=1.0)
-                    if self._is_report(m, horizons)]
+        text, rules = self.ctx.text, self.rules
+        horizons = [m.span() for m in rules.horizon.finditer(text, lo, hi, timeout=1.0)]
+        out = [(m.start(), AIM) for m in rules.aimed.finditer(text, lo, hi, timeout=1.0)]
+        out += [(m.start(), FACT) for m in rules.report.finditer(text, lo, hi, timeout=1.0)
+                if self._is_report(m, horizons)]
         self._sentences[lo, hi] = sorted(out)
         return self._sentences[lo, hi]
 
@@ -57,9 +61,8 @@ class Aims:
 
     def is_fact(self, start: int, sentence: tuple[int, int]) -> bool:
         """Whether the figure at `start`, in the sentence spanning `sentence`, reports a fact."""
-        governed = self.ctx.rules.get("target.past-report").regex
         lo = max(sentence[0], start - 60)
-        if governed is not None and governed.search(self.ctx.text, lo, start):
+        if self.rules.past.search(self.ctx.text, lo, start):
             return True
         cues = self._cues(*sentence)
         before = [kind for pos, kind in cues if pos <= start]
@@ -70,9 +73,7 @@ class Aims:
         return self._in_report_section(start)
 
     def _in_report_section(self, pos: int) -> bool:
-        heading = self.ctx.rules.get("target.report-heading").regex
-        if heading is None:
-            return False
+        heading = self.rules.heading
         for section in self.ctx.index.chain(pos):
             if section.id not in self._report_sections:
                 self._report_sections[section.id] = bool(

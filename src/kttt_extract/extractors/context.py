@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import regex
 
@@ -12,9 +13,23 @@ from kttt_extract.model import NormText, Notice, Para, Section
 from kttt_extract.outline import Node
 from kttt_extract.regions import Region
 from kttt_extract.ruleset import RuleSet
-from kttt_extract.ruleset.load import CompiledRule
+from kttt_extract.ruleset.slots import Pattern, Slots
 from kttt_extract.sections import SectionIndex
 from kttt_extract.view import DocView
+
+
+class ContextRules(Slots):
+    stage = "the document context"
+    addressees = Pattern("meta.addressees")
+    closing = Pattern("body.closing")
+    preamble = Pattern("body.start-preamble")
+
+
+class Matching(Protocol):
+    """A rule with a compiled pattern (bound by a stage's slots, or compiled)."""
+
+    @property
+    def regex(self) -> regex.Pattern[str]: ...
 
 
 @dataclass
@@ -46,8 +61,9 @@ class Context:
         end = body.span[1] + 1 if body else (title.span[1] + 1 if title else 0)
         body_lo = body.span[0] if body else end
         start = title.span[0] if title else body_lo
-        preamble = _preamble_start(norm, sections, rules, body_lo, end)
-        closing = _first_para(norm, rules, "body.closing", preamble, end)
+        own = ContextRules.of(rules)
+        preamble = _preamble_start(norm, sections, own.preamble, body_lo, end)
+        closing = _first_para(norm, own.closing, preamble, end)
         appendices = tuple((r.span[0], r.span[1] + 1) for r in regions if r.kind == "appendix")
         return cls(norm, sections, rules, SectionIndex(sections), regions, start, end, preamble,
                    end if closing is None else closing, ((start, end), *appendices),
@@ -81,14 +97,14 @@ class Context:
     def body_paras(self) -> Iterator[Para]:
         """Paragraphs of the title, the body and the appendices, without a letter's addressee
         block ("Kính gửi: - ...")."""
-        addressees = self.rules.get("meta.addressees").regex
+        addressees = ContextRules.of(self.rules).addressees
         in_block = False
         for lo, hi in self.windows:
             for p in self.paras_in(lo, hi):
                 if p.span[1] > hi:
                     continue
                 line = self.text[p.span[0]:p.span[1]]
-                if addressees is not None and addressees.match(line):
+                if addressees.match(line):
                     in_block = True
                     continue
                 if (in_block and line.startswith(("-", "+", "•"))
@@ -99,11 +115,11 @@ class Context:
 
     def addressee_paras(self) -> list[Para]:
         """A letter's addressee block ("Kính gửi: - Sở X; - Sở Y"): the units it is sent to."""
-        addressees = self.rules.get("meta.addressees").regex
+        addressees = ContextRules.of(self.rules).addressees
         out: list[Para] = []
         for p in self.paras_of("header", "title", "body"):
             line = self.text[p.span[0]:p.span[1]]
-            if addressees is not None and addressees.match(line):
+            if addressees.match(line):
                 out = [p]
             elif out and line.startswith(("-", "+", "•")) and p.span[0] < self.preamble_start:
                 out.append(p)
@@ -111,12 +127,10 @@ class Context:
                 break
         return out
 
-    def finditer(self, rule: CompiledRule, start: int | None = None, end: int | None = None,
+    def finditer(self, rule: Matching, start: int | None = None, end: int | None = None,
                  overlapped: bool = False) -> Iterator[regex.Match[str]]:
         """Matches of a rule inside the given window, or (no `end`) inside the body and the
         appendices from `start` on."""
-        if rule.regex is None:
-            return
         if end is not None:
             lo = self.body_start if start is None else start
             yield from rule.regex.finditer(self.text, lo, end, overlapped=overlapped, timeout=5.0)
@@ -131,10 +145,7 @@ class Context:
         return self.index.id_at(pos)
 
 
-def _first_para(norm: NormText, rules: RuleSet, rule_id: str, lo: int, hi: int) -> int | None:
-    pattern = rules.get(rule_id).regex
-    if pattern is None:
-        return None
+def _first_para(norm: NormText, pattern: regex.Pattern[str], lo: int, hi: int) -> int | None:
     for para in norm.paras:
         if lo <= para.span[0] < hi and pattern.match(norm.text, para.span[0], para.span[1],
                                                      timeout=1.0):
@@ -142,12 +153,12 @@ def _first_para(norm: NormText, rules: RuleSet, rule_id: str, lo: int, hi: int) 
     return None
 
 
-def _preamble_start(norm: NormText, sections: Sequence[Section], rules: RuleSet, start: int,
-                    end: int) -> int:
+def _preamble_start(norm: NormText, sections: Sequence[Section], preamble: regex.Pattern[str],
+                    start: int, end: int) -> int:
     """Where the work text starts: the preamble, else the first section, else the body."""
     inside = [s for s in sections if start <= s.span[0] < end]
     limit = inside[0].span[0] if inside else end
-    found = _first_para(norm, rules, "body.start-preamble", start, limit + 1)
+    found = _first_para(norm, preamble, start, limit + 1)
     if found is not None:
         return found
     return limit if inside else start

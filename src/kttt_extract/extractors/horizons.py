@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import regex
 
 from kttt_extract.extractors.context import Context
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 _SEGMENT_END = regex.compile(r"[,;:.()\n]|\d")  # what separates a figure from a trailing horizon
 _SENTENCE_END = regex.compile(r"\.(?=\s+\p{Lu})|\n")
@@ -33,11 +34,11 @@ class Scope:
     year: int
 
 
-def _pattern(ctx: Context, rule_id: str) -> regex.Pattern[str]:
-    pattern = ctx.rules.get(rule_id).regex
-    if pattern is None:  # pragma: no cover - the schema requires a pattern for these ids
-        raise KeyError(rule_id)
-    return pattern
+class HorizonRules(Slots):
+    stage = "the horizons of targets"
+    horizon = Pattern("target.horizon", groups=("bare",), required=("y",))
+    baseline = Pattern("target.baseline")
+    period = Pattern("target.period")
 
 
 class Horizons:
@@ -46,9 +47,10 @@ class Horizons:
     def __init__(self, ctx: Context, plan_year: int | None) -> None:
         self.ctx = ctx
         self.plan_year = plan_year
-        self.horizon = _pattern(ctx, "target.horizon")
-        self.baseline = _pattern(ctx, "target.baseline")
-        self.period = _pattern(ctx, "target.period")
+        rules = HorizonRules.of(ctx.rules)
+        self.horizon = rules.horizon
+        self.baseline = rules.baseline
+        self.period = rules.period
         self.scope: Scope | None = None
         self.section_starts = sorted(sec.span[0] for sec in ctx.sections)
 

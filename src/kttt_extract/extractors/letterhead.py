@@ -17,9 +17,21 @@ import regex
 from kttt_extract.extractors.context import Context
 from kttt_extract.model import Para
 from kttt_extract.normalize import CELL_JOIN
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 _RULE_CHARS = regex.compile(r"[-–_=*.~]{2,}|^\s*[*]\s*$")
 MAX_ISSUER_LINES = 4
+
+
+class LetterheadRules(Slots):
+    stage = "the letterhead reader"
+    motto = Pattern("meta.motto")
+    number = Pattern("meta.number")
+    place_date = Pattern("meta.place-date")
+    title = Pattern("body.start-title")
+    place_levels = Pattern("meta.place-levels")
+    issuer_heads = Pattern("meta.issuer-heads")
+    committees = Pattern("meta.committees")
 
 
 def header_cells(ctx: Context, paras: Sequence[Para]) -> list[str]:
@@ -28,7 +40,7 @@ def header_cells(ctx: Context, paras: Sequence[Para]) -> list[str]:
     lines = [part.strip() for para in paras
              for part in ctx.text[para.span[0]:para.span[1]].split(CELL_JOIN.strip())]
     joined = "\n".join(line for line in lines if line)
-    motto = ctx.rules.get("meta.motto").regex
+    motto = LetterheadRules.of(ctx.rules).motto
     if motto is not None:
         joined = motto.sub(lambda m: "\n" + " ".join(m.group().split()) + "\n", joined)
     return [cell.strip() for cell in joined.split("\n") if cell.strip()]
@@ -41,9 +53,9 @@ def _is_caps(text: str) -> bool:
 
 def issuer_lines(ctx: Context, cells: Sequence[str]) -> list[str]:
     """The first run of capital cells that is not the motto, a number or a date."""
-    motto = ctx.rules.get("meta.motto").regex
-    stops = [ctx.rules.get(r).regex for r in ("meta.number", "meta.place-date",
-                                              "body.start-title")]
+    rules = LetterheadRules.of(ctx.rules)
+    motto = rules.motto
+    stops = [rules.number, rules.place_date, rules.title]
     lines: list[str] = []
     for cell in cells:
         text = _RULE_CHARS.sub(" ", cell).strip(" ,;:")
@@ -63,9 +75,7 @@ def issuer_lines(ctx: Context, cells: Sequence[str]) -> list[str]:
 
 def _level(ctx: Context, text: str, *, anywhere: bool = False) -> regex.Match[str] | None:
     """A level word ("tỉnh", "thành phố") at the start of `text`, or anywhere in it."""
-    pattern = ctx.rules.get("meta.place-levels").regex
-    if pattern is None:
-        return None
+    pattern = LetterheadRules.of(ctx.rules).place_levels
     return pattern.search(text) if anywhere else pattern.match(text)
 
 
@@ -97,9 +107,8 @@ def cased(ctx: Context, name: str) -> str:
                          + r"(?![\p{L}])", ctx.text, flags=regex.IGNORECASE)
     if found and not _is_caps(found.group()):
         return " ".join(found.group().split())
-    heads = ctx.rules.get("meta.issuer-heads").regex
-    levels = ctx.rules.get("meta.place-levels").regex
-    committees = ctx.rules.get("meta.committees").regex
+    rules = LetterheadRules.of(ctx.rules)
+    heads, levels, committees = rules.issuer_heads, rules.place_levels, rules.committees
     out: list[str] = []
     place, upper = False, True
     for word in name.lower().split():

@@ -12,6 +12,8 @@ from kttt_extract.extractors.agencies import canonical
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.letterhead import cased, compose_issuer, header_cells, issuer_lines
 from kttt_extract.model import Document, Notice, Para, Reference, Signature, SignerInfo
+from kttt_extract.ruleset.slots import Matcher, Pattern, Rule, Slots, Table
+from kttt_extract.ruleset.vocab import Emit, Shaped, free_text
 from kttt_extract.textnorm import fold_tones
 
 _NAME = regex.compile(r"(?:^|(?<=\s))(?:\p{Lu}\p{Ll}+\s+){1,4}\p{Lu}\p{Ll}+$")
@@ -21,14 +23,36 @@ _SIGN_PREFIX = regex.compile(r"^(?:KT|TM|T/M|T\.M|Q|TL|TUQ)\s*\.?\s*")
 TAIL_LINES = 12  # where to look for a signature when no closing block was found
 
 
+class LetterEmit(Emit):
+    """The kind of document a letter's "V/v" line gives."""
+
+    kind: str
+
+
+class MetadataRules(Slots):
+    stage = "the metadata reader"
+    number = Pattern("meta.number", groups=("suffix",), required=("number",))
+    place_date = Pattern("meta.place-date", groups=("d", "m"), required=("place", "y"))
+    addressees = Pattern("meta.addressees")
+    preamble = Pattern("body.start-preamble")
+    kind_names = Table("meta.kind-names", free_text)
+    title = Pattern("body.start-title", required=("kind",))
+    letter = Rule("body.start-letter", LetterEmit, required=("title",))
+    kind_codes = Matcher("meta.kind-codes", free_text)
+    positions = Table("meta.positions", free_text)
+    on_behalf = Pattern("meta.issuer-on-behalf", required=("issuer",))
+    issuer_act = Pattern("meta.issuer-act", required=("issuer",))
+    recipients_end = Pattern("meta.recipients-end")
+    end = Pattern("body.end")
+    issuer_levels = Matcher("meta.issuer-levels", Shaped(r"[^|]+(?:\|seat)?",
+                                                         "a level word, or one and |seat"))
+
+
 def _lines(ctx: Context, paras: Sequence[Para]) -> list[str]:
     return [ctx.text[p.span[0]:p.span[1]] for p in paras]
 
 
-def _first(ctx: Context, rule_id: str, lines: Sequence[str]) -> regex.Match[str] | None:
-    pattern = ctx.rules.get(rule_id).regex
-    if pattern is None:
-        return None
+def _first(pattern: regex.Pattern[str], lines: Sequence[str]) -> regex.Match[str] | None:
     for line in lines:
         m = pattern.search(line, timeout=1.0)
         if m:
@@ -39,7 +63,7 @@ def _first(ctx: Context, rule_id: str, lines: Sequence[str]) -> regex.Match[str]
 def _title_after(ctx: Context, paras: Sequence[Para]) -> str | None:
     """The title lines after the kind line: bold or centred lines, or the first line that is
     not a preamble, up to a rule line ("-----") or the preamble."""
-    preamble = ctx.rules.get("body.start-preamble").regex
+    preamble = MetadataRules.of(ctx.rules).preamble
     title: list[str] = []
     for p in paras[:4]:
         line = ctx.text[p.span[0]:p.span[1]]
@@ -55,25 +79,23 @@ def _title_after(ctx: Context, paras: Sequence[Para]) -> str | None:
 
 
 def _kind_and_title(ctx: Context, head_paras: Sequence[Para]) -> tuple[str | None, str | None]:
-    table = ctx.rules.table("meta.kind-names")
-    title_rule = ctx.rules.get("body.start-title").regex
+    rules = MetadataRules.of(ctx.rules)
     head = _lines(ctx, head_paras)
     for i, line in enumerate(head):
-        m = title_rule.match(line) if title_rule else None
+        m = rules.title.match(line)
         if m:
-            kind = table.get(" ".join(fold_tones(m.group("kind")).split()).casefold())
+            kind = rules.kind_names.get(" ".join(fold_tones(m.group("kind")).split()).casefold())
             return kind, _title_after(ctx, head_paras[i + 1:])
-    letter = _first(ctx, "body.start-letter", head)
+    letter = _first(rules.letter.regex, head)
     if letter:
         title = [letter.group("title")]
         idx = head.index(letter.string)
-        stops = [ctx.rules.get(r).regex for r in ("meta.place-date", "meta.addressees",
-                                                  "meta.number")]
+        stops = [rules.place_date, rules.addressees, rules.number]
         for x in head[idx + 1:idx + 4]:
-            if any(p is not None and p.search(x) for p in stops):
+            if any(p.search(x) for p in stops):
                 break
             title.append(x)
-        return str(ctx.rules.get("body.start-letter").rule.emit["kind"]), " ".join(title)
+        return rules.letter.emit.kind, " ".join(title)
     return None, None
 
 
@@ -82,9 +104,9 @@ def _kind_from_code(ctx: Context, num: regex.Match[str] | None) -> str | None:
     if num is None:
         return None
     code = (num.group("number") or "") + (num.groupdict().get("suffix") or "")
-    pattern = ctx.rules.get("meta.kind-codes")
-    m = pattern.regex.search(code) if pattern.regex is not None else None
-    return pattern.rule.table.get(m.group()) if m else None
+    codes = MetadataRules.of(ctx.rules).kind_codes
+    m = codes.regex.search(code)
+    return codes.raw.get(m.group()) if m else None
 
 
 def _date(m: regex.Match[str] | None) -> tuple[str | None, str | None]:
@@ -101,7 +123,7 @@ def _date(m: regex.Match[str] | None) -> tuple[str | None, str | None]:
 
 def _position(ctx: Context, caps: str) -> str | None:
     """The signing position a line of capitals ends with ("KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG")."""
-    positions = ctx.rules.table("meta.positions")
+    positions = MetadataRules.of(ctx.rules).positions
     words = _SIGN_PREFIX.sub("", caps.strip()).split()
     for i in range(len(words)):
         key = " ".join(words[i:]).casefold()
@@ -121,14 +143,14 @@ def _signer(ctx: Context, tail: list[str]) -> tuple[SignerInfo, str | None]:
             head = line.strip()
         if head and head.upper() == head:
             position = _position(ctx, head) or position
-    behalf = _first(ctx, "meta.issuer-on-behalf", tail)
+    behalf = _first(MetadataRules.of(ctx.rules).on_behalf, tail)
     on_behalf = behalf.group("issuer").strip() if behalf else None
     return SignerInfo(name=name, position=position), on_behalf
 
 
 def _recipients(ctx: Context, tail: list[str]) -> list[str]:
-    stop = ctx.rules.get("meta.recipients-end").regex
-    end = ctx.rules.get("body.end").regex
+    rules = MetadataRules.of(ctx.rules)
+    stop, end = rules.recipients_end, rules.end
     out: list[str] = []
     started = False
     for line in tail:
@@ -167,7 +189,7 @@ def _letterhead_issuer(ctx: Context, lines: Sequence[str]) -> str | None:
 
 
 def _prose_issuer(ctx: Context, head: list[str], on_behalf: str | None) -> str | None:
-    m = _first(ctx, "meta.issuer-act", head)
+    m = _first(MetadataRules.of(ctx.rules).issuer_act, head)
     if m:  # without an aside: "Ban Chỉ đạo ... (sau đây gọi tắt là Ban Chỉ đạo)"
         return canonical(regex.sub(r"\s*\(.*$", "", m.group("issuer")), ctx.rules)
     if on_behalf:
@@ -182,11 +204,11 @@ def _with_place(ctx: Context, issuer: str | None, texts: Sequence[str], place: s
     level whose seat names the place of issue (rule `meta.issuer-levels`), from that place."""
     if not issuer:
         return issuer
-    levels = ctx.rules.get("meta.issuer-levels")
-    ends = list(levels.regex.finditer(issuer)) if levels.regex else []
+    levels = MetadataRules.of(ctx.rules).issuer_levels
+    ends = list(levels.regex.finditer(issuer))
     if not ends or ends[-1].end() != len(issuer):
         return issuer
-    level = levels.lookup[fold_tones(ends[-1].group()).casefold()]
+    level = levels.table[fold_tones(ends[-1].group()).casefold()]
     level, _, seat = level.partition("|")
     pattern = regex.compile(rf"\b{regex.escape(level)}\s+((?:\p{{Lu}}\p{{Ll}}*\s*){{1,3}})")
     for text in texts:
@@ -216,10 +238,11 @@ def extract(ctx: Context, references: Sequence[Reference],
     if not closing:
         closing = [p for p in ctx.norm.paras if p.kind != "table_row"][-TAIL_LINES:]
     tail = _lines(ctx, closing)
+    rules = MetadataRules.of(ctx.rules)
     kind, title = _kind_and_title(ctx, head_paras)
-    num = _first(ctx, "meta.number", _with_next(cells))
+    num = _first(rules.number, _with_next(cells))
     kind = kind or _kind_from_code(ctx, num)
-    place_date = _first(ctx, "meta.place-date", [*cells, *tail])
+    place_date = _first(rules.place_date, [*cells, *tail])
     place, date = _date(place_date)
     number = num.group("number") if num else None
     _stamp_notices(ctx, ctx.norm.paras, [("number", num if number else None),

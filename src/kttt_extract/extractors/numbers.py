@@ -5,6 +5,8 @@ Pure functions; multiplier words ("triệu", "tỷ") come from the `numbers` rul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import regex
 
 NUMBER_PATTERN = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
@@ -37,7 +39,7 @@ def format_number(value: float) -> str:
     return grouped
 
 
-def scale(value: float, word: str | None, table: dict[str, str]) -> float:
+def scale(value: float, word: str | None, table: Mapping[str, str]) -> float:
     """Apply multiplier words (`2 triệu` -> 2000000, `47 nghìn tỷ` -> 47e12) from the table."""
     for part in (word or "").casefold().split():
         factor = table.get(part)

@@ -13,11 +13,27 @@ from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.model import Reference, Span
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Bound, Family, Pattern, Slots, Table, Words
+from kttt_extract.ruleset.vocab import NoEmit, free_text
 from kttt_extract.textnorm import fold_tones
 
 _CODE_PART = regex.compile(r"[/\-]")
 DEFAULT_KIND = "Công văn"  # a number whose code names no kind: an official letter
 MAX_SUBJECT = 400  # characters: a cited document's subject runs to the end of its clause
+
+
+class ReferenceRules(Slots):
+    stage = "the references stage"
+    citations = Family("references", NoEmit, groups=(
+        "kind", "number", "d", "m", "y", "year", "name", "issuer", "of"))
+    issuer_stop = Pattern("reference.issuer-stop")
+    kind_codes = Table("reference.kind-codes", free_text)
+    own_number = Pattern("meta.number", required=("number",))
+    subject_end = Pattern("reference.subject-end")
+    generic_kinds = Words("reference.generic-kinds")
+
+
+Citation = Hit[Bound[NoEmit]]
 
 
 @dataclass(frozen=True)
@@ -48,11 +64,9 @@ class _Entry:
 
 def _cut_issuer(raw: str, rules: RuleSet) -> str:
     """The issuer text up to the first stop word ("của UBND tỉnh về việc ..." -> "UBND tỉnh")."""
-    stop = rules.get("reference.issuer-stop").regex
-    if stop is not None:
-        m = stop.search(raw, timeout=1.0)
-        if m is not None:
-            raw = raw[: m.start()]
+    m = ReferenceRules.of(rules).issuer_stop.search(raw, timeout=1.0)
+    if m is not None:
+        raw = raw[: m.start()]
     return raw.rstrip(" ,;-")
 
 
@@ -72,14 +86,14 @@ def _kind_word(raw: str) -> str:
 
 def kind_of_number(number: str, rules: RuleSet) -> str | None:
     """The kind a document number's type code names (`392/TB-VPCP` -> Thông báo), if any."""
-    table = rules.table("reference.kind-codes")
+    table = ReferenceRules.of(rules).kind_codes
     for part in _CODE_PART.split(number):
         if part and not part.isdigit():
             return table.get(fold_tones(part).casefold())
     return None
 
 
-def _kind(hit: Hit, number: str | None, rules: RuleSet, generic: frozenset[str]) -> str | None:
+def _kind(hit: Citation, number: str | None, rules: RuleSet, generic: frozenset[str]) -> str | None:
     written = hit.match.groupdict().get("kind")
     if written and fold_tones(" ".join(written.split())).casefold() not in generic:
         return _kind_word(written)
@@ -101,14 +115,13 @@ def _before_joiner(text: str, pos: int) -> int:
     return pos
 
 
-def _hits(ctx: Context) -> list[Hit]:
+def _hits(ctx: Context) -> list[Citation]:
     """Every match of every citation rule (overlapping), each ending where its issuer is cut:
     at a stop word, or where another citation starts inside it."""
-    raw = [Hit(m.start(), m.end(), rule, m) for rule in ctx.rules.of("references")
-           if rule.regex is not None and not rule.rule.emit.get("lookup")
+    raw = [Hit(m.start(), m.end(), rule, m) for rule in ReferenceRules.of(ctx.rules).citations
            for m in ctx.finditer(rule, 0, len(ctx.text), overlapped=True)]
     starts = sorted({h.start for h in raw})
-    out: list[Hit] = []
+    out: list[Citation] = []
     for h in raw:
         end = h.end
         if h.match.groupdict().get("issuer"):
@@ -122,10 +135,10 @@ def _hits(ctx: Context) -> list[Hit]:
 
 def _own_number(ctx: Context) -> str | None:
     """The document's own number from its header line ("Số: 232/QĐ-TTg"), spaces removed."""
-    pattern = ctx.rules.get("meta.number").regex
+    pattern = ReferenceRules.of(ctx.rules).own_number
     first_section = ctx.sections[0].span[0] if ctx.sections else ctx.body_end
     for para in ctx.norm.paras:
-        if para.span[0] >= first_section or pattern is None:
+        if para.span[0] >= first_section:
             break
         m = pattern.search(ctx.text, para.span[0], para.span[1], timeout=1.0)
         if m and m.group("number"):
@@ -137,13 +150,13 @@ def subjects(ctx: Context, found: list[Mention]) -> list[Span]:
     """What each numbered citation is about: from its start to the end of its clause, or to
     the next citation ("Quyết định số 150/QĐ-TTg ... về phê duyệt Chiến lược ... giai đoạn
     2021-2030;"). Names and periods read there belong to the cited document."""
-    end_rule = ctx.rules.get("reference.subject-end").regex
+    end_rule = ReferenceRules.of(ctx.rules).subject_end
     numbered = [m for m in found if m.number]
     out: list[Span] = []
     for i, m in enumerate(numbered):
         limit = min(numbered[i + 1].start if i + 1 < len(numbered) else len(ctx.text),
                     m.end + MAX_SUBJECT)
-        stop = end_rule.search(ctx.text, m.end, limit, timeout=1.0) if end_rule else None
+        stop = end_rule.search(ctx.text, m.end, limit, timeout=1.0)
         out.append((m.start, stop.start() if stop else limit))
     return out
 
@@ -178,7 +191,7 @@ def mentions(ctx: Context) -> list[Mention]:
 def _all_mentions(ctx: Context) -> list[Mention]:
     out: list[Mention] = []
     generic = frozenset(fold_tones(w).casefold()
-                        for w in ctx.rules.words("reference.generic-kinds"))
+                        for w in ReferenceRules.of(ctx.rules).generic_kinds)
     for hit in resolve_overlaps(_hits(ctx)):
         g = {k: v for k, v in hit.match.groupdict().items() if v}
         number = "".join(g["number"].split()) if "number" in g else None

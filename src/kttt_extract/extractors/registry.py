@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import regex
 
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Family, Pattern, Slots
+from kttt_extract.ruleset.vocab import Emit
 from kttt_extract.textnorm import fold_tones
 
 _WORD = regex.compile(r"[\p{L}\p{M}\d]+")
@@ -26,10 +28,29 @@ _GAP = regex.compile(r"\s*[,&/\-]?\s*")  # what may join two words of a name
 _BOUND = regex.compile(r"[&/\-]")  # a name does not start after these (a document number)
 _TAIL = regex.compile(r"(?:&|[/\-][\p{L}\d])")  # nor end before these
 JOINER = "và"
-LEVELS = ("central", "region", "province", "district", "commune")
 END = ""  # the key that ends a name in a trie node
 
 Trie = dict[str, Any]
+Level = Literal["central", "region", "province", "district", "commune"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+
+
+class RegistryEmit(Emit):
+    """What a registry rule gives its names: `head` (the kind word before each word), `kind`,
+    `level`, `needs: level` (only with a level word after it), `place: direct` (a place name
+    may follow without a level word)."""
+
+    head: str | None = None
+    kind: str | None = None
+    level: Level | None = None
+    needs: Literal["level"] | None = None
+    place: Literal["direct"] | None = None
+
+
+class RegistryRules(Slots):
+    stage = "the registry of organisations"
+    bodies = Family("registry", RegistryEmit)
+    sub_unit_heads = Pattern("agency.sub-unit-heads")
 
 
 def name_key(text: str) -> str:
@@ -85,15 +106,16 @@ class Registry:
         by_name: dict[str, Entry] = {}
         forms: list[tuple[str, str]] = []  # (form, canonical name)
         sector_words: list[tuple[str, Entry]] = []
-        for compiled in rules.of("registry"):
-            for word, entry in entries_of(compiled.id, compiled.rule.words, compiled.rule.emit,
-                                          compiled.rule.case_sensitive):
+        bodies = RegistryRules.of(rules).bodies
+        for bound in bodies:
+            for word, entry in entries_of(bound.id, bound.rule.words, bound.emit,
+                                          bound.rule.case_sensitive):
                 by_name.setdefault(entry.name, entry)
                 forms.append((entry.name, entry.name))
                 if entry.head:
                     sector_words.append((word, entry))
-        for compiled in rules.of("registry"):
-            forms.extend((f, t) for f, t in compiled.rule.table.items() if t in by_name)
+        for bound in bodies:
+            forms.extend((f, t) for f, t in bound.rule.table.items() if t in by_name)
         registry = cls({n: _with_parent(e, by_name, rules) for n, e in by_name.items()})
         for form, name in forms:
             entry = registry.by_name[name]
@@ -189,23 +211,22 @@ def _insert(trie: Trie, words: list[str], entry: Entry) -> None:
     node.setdefault(END, entry)
 
 
-def entries_of(rule_id: str, words: Iterable[str], emit: dict[str, Any], capital: bool
+def entries_of(rule_id: str, words: Iterable[str], emit: RegistryEmit, capital: bool
                ) -> Iterator[tuple[str, Entry]]:
     """(word, entry) for every word of a registry rule."""
-    head = emit.get("head")
+    head = emit.head
     for word in words:
         name = f"{head} {word}" if head else word
-        kind = str(emit.get("kind") or name.casefold())
-        yield word, Entry(name, kind, emit.get("level"), rule_id, capital,
-                          emit.get("needs") == "level", emit.get("place") == "direct",
-                          head if isinstance(head, str) else None)
+        kind = str(emit.kind or name.casefold())
+        yield word, Entry(name, kind, emit.level, rule_id, capital, emit.needs == "level",
+                          emit.place == "direct", head)
 
 
 def _with_parent(entry: Entry, by_name: dict[str, Entry], rules: RuleSet) -> Entry:
     """The entry with `parent` set when it is a sub-unit named with its body ("Văn phòng Chính
     phủ": Chính phủ)."""
-    sub = rules.get("agency.sub-unit-heads").regex
-    if sub is None or not sub.match(fold_tones(entry.name)):
+    sub = RegistryRules.of(rules).sub_unit_heads
+    if not sub.match(fold_tones(entry.name)):
         return entry
     for other in sorted(by_name, key=len, reverse=True):
         if (other != entry.name and entry.name.endswith(" " + other)

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import regex
 
-from kttt_extract.ruleset.load import CompiledRule
+from kttt_extract.ruleset.schema import Rule
+
+
+class Ranked(Protocol):
+    """A rule as a hit holds it (a compiled rule, or one bound by a stage's slots)."""
+
+    @property
+    def rule(self) -> Rule: ...
+
+
+R = TypeVar("R", bound=Ranked)
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Generic[R]):
     start: int
     end: int
-    rule: CompiledRule
+    rule: R
     match: regex.Match[str]
 
-    @property
-    def emit(self) -> dict[str, Any]:
-        return self.rule.rule.emit
+
+H = TypeVar("H", bound=Hit[Any])
 
 
-def resolve_overlaps(hits: Iterable[Hit]) -> list[Hit]:
+def resolve_overlaps(hits: Iterable[H]) -> list[H]:
     """Keep a set of non-overlapping hits, preferring priority, then length; in text order.
 
     The characters already taken are marked in a byte map over the stretch the hits cover, so
@@ -34,7 +43,7 @@ def resolve_overlaps(hits: Iterable[Hit]) -> list[Hit]:
         return []
     base = min(h.start for h in ranked)
     taken = bytearray(max(h.end for h in ranked) - base)
-    kept: list[Hit] = []
+    kept: list[H] = []
     for hit in ranked:
         lo, hi = hit.start - base, hit.end - base
         if hi > lo and taken.find(1, lo, hi) < 0:  # an empty match is no hit

@@ -10,18 +10,20 @@ word, multipliers, "trở lên") and of a unit cell (percent, money, multiple, p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import regex
 
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.numbers import NUMBER_PATTERN, parse_number, scale
+from kttt_extract.extractors.targets import COMPARATORS, METRICS
 from kttt_extract.model import Comparator, Metric, Para, Target
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots, Table, Words
+from kttt_extract.ruleset.vocab import Choice, free_text, number
 from kttt_extract.textnorm import fold_tones
 
-RULE = "target.table"
 MAX_HEADER_WORDS = 8
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _PERIOD = regex.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-/]\s*((?:19|20)\d\d)(?!\d)")
@@ -43,29 +45,48 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(alts) or "(?!)"
 
 
+class TableRules(Slots):
+    stage = "the target tables reader"
+    table = Pattern("target.table")  # a header cell that names the indicator column
+    unit_column = Pattern("target.table-unit")
+    past = Pattern("target.table-past")
+    multipliers = Table("number.multipliers", number)
+    after = Table("target.table-comparators", Choice(COMPARATORS))
+    ranges = Words("target.table-range-words")
+    money_multipliers = Table("target.table-multipliers", free_text)
+    currencies = Table("target.table-money-units", free_text)
+    comparators = Table("target.comparators", Choice(COMPARATORS))
+    percent = Words("target.table-percent-units")
+    yearly = Words("target.table-yearly-units")
+    multiple = Table("target.table-multiple-units", free_text)
+    units = Table("target.units", Choice(METRICS))
+
+
+RULE = TableRules.table.rule_id
+
+
 @dataclass(frozen=True)
 class CellWords:
     """The words of figure cells and unit cells, from the rules; built once per document."""
 
     value: regex.Pattern[str]  # a figure cell: comparator, number(s), %, multiplier, "trở lên"
     money: regex.Pattern[str]  # a money unit cell: multiplier then currency
-    comparators: dict[str, str]  # target.comparators: words before a figure
-    after: dict[str, str]  # target.table-comparators: words after a figure
-    multipliers: dict[str, str]  # number.multipliers: word -> factor
-    money_multipliers: dict[str, str]  # target.table-multipliers: as written -> number word
-    currencies: dict[str, str]  # target.table-money-units: as written -> unit
+    comparators: Mapping[str, Comparator]  # target.comparators: words before a figure
+    after: Mapping[str, Comparator]  # target.table-comparators: words after a figure
+    multipliers: Mapping[str, str]  # number.multipliers: word -> factor
+    money_multipliers: Mapping[str, str]  # target.table-multipliers: as written -> number word
+    currencies: Mapping[str, str]  # target.table-money-units: as written -> unit
     percent: frozenset[str]  # target.table-percent-units, folded
     yearly: tuple[str, ...]  # target.table-yearly-units, folded, without spaces
-    multiple: dict[str, str]  # target.table-multiple-units: as written -> unit
-    units: dict[str, str]  # target.units: counted nouns -> metric
+    multiple: Mapping[str, str]  # target.table-multiple-units: as written -> unit
+    units: Mapping[str, Metric]  # target.units: counted nouns -> metric
 
     @classmethod
     def of(cls, rules: RuleSet) -> CellWords:
-        multipliers = rules.table("number.multipliers")
-        after = rules.table("target.table-comparators")
-        ranges = [_fold(w) for w in rules.words("target.table-range-words")]
-        money_multipliers = rules.table("target.table-multipliers")
-        currencies = rules.table("target.table-money-units")
+        r = TableRules.of(rules)
+        multipliers, after, money_multipliers = r.multipliers, r.after, r.money_multipliers
+        ranges = [_fold(w) for w in r.ranges]
+        currencies = r.currencies
         value = regex.compile(
             rf"""^(?P<cmp>[≥≤<>~≈]=?|\p{{L}}+(?:\s+\p{{L}}+)?)?\s*
             (?P<v>{NUMBER_PATTERN})(?:\s*(?:-|{_alternation(ranges)})\s*(?P<v2>{NUMBER_PATTERN}))?
@@ -77,14 +98,11 @@ class CellWords:
                                   (?P<cur>{_alternation(currencies)})(?!\p{{L}})""",
                               regex.VERBOSE | regex.IGNORECASE)
         return cls(
-            value=value, money=money, comparators=rules.table("target.comparators"),
-            after=after, multipliers=multipliers, money_multipliers=money_multipliers,
-            currencies=currencies,
-            percent=frozenset(_fold(w) for w in rules.words("target.table-percent-units")),
-            yearly=tuple(_fold(w).replace(" ", "")
-                         for w in rules.words("target.table-yearly-units")),
-            multiple=rules.table("target.table-multiple-units"),
-            units=rules.table("target.units"),
+            value=value, money=money, comparators=r.comparators, after=after,
+            multipliers=multipliers, money_multipliers=money_multipliers, currencies=currencies,
+            percent=frozenset(_fold(w) for w in r.percent),
+            yearly=tuple(_fold(w).replace(" ", "") for w in r.yearly),
+            multiple=r.multiple, units=r.units,
         )
 
 
@@ -115,11 +133,10 @@ def cells(text: str, para: Para) -> list[Cell]:
     return out
 
 
-def _column_word(ctx: Context, rule_id: str, cell: Cell, *, whole: bool) -> bool:
-    """Whether a header cell is (`whole`) or holds one of the words of `rule_id`."""
-    pattern = ctx.rules.get(rule_id).regex
+def _column_word(pattern: regex.Pattern[str], cell: Cell, *, whole: bool) -> bool:
+    """Whether a header cell is (`whole`) or holds one of the words of `pattern`."""
     text = cell.text.strip(" .:*()")
-    if pattern is None or not text:
+    if not text:
         return False
     found = pattern.fullmatch if whole else pattern.search
     return found(text, timeout=1.0) is not None
@@ -127,8 +144,8 @@ def _column_word(ctx: Context, rule_id: str, cell: Cell, *, whole: bool) -> bool
 
 def _year_of(ctx: Context, cell: Cell) -> tuple[int, tuple[int, int] | None] | None:
     """The horizon year a header cell names, and its period; None for other or past columns."""
-    past = ctx.rules.get("target.table-past").regex
-    if past is not None and past.search(cell.text, timeout=1.0):
+    past = TableRules.of(ctx.rules).past
+    if past.search(cell.text, timeout=1.0):
         return None
     period = _PERIOD.search(cell.text)
     if period:
@@ -140,6 +157,7 @@ def _year_of(ctx: Context, cell: Cell) -> tuple[int, tuple[int, int] | None] | N
 def header(ctx: Context, row: list[Cell], words: CellWords) -> Header:
     """The column roles a row announces (empty when it is no header row)."""
     found = Header()
+    rules = TableRules.of(ctx.rules)
     for i, cell in enumerate(row):
         if len(cell.text.split()) > MAX_HEADER_WORDS:
             continue  # a header cell is a label, not a sentence
@@ -147,9 +165,9 @@ def header(ctx: Context, row: list[Cell], words: CellWords) -> Header:
             year = _year_of(ctx, cell)
             if year is not None:
                 found.years[i] = year
-        elif found.unit is None and _column_word(ctx, "target.table-unit", cell, whole=True):
+        elif found.unit is None and _column_word(rules.unit_column, cell, whole=True):
             found.unit = i  # whole cell: "Đơn vị chủ trì" heads a column of agencies
-        elif found.indicator is None and _column_word(ctx, RULE, cell, whole=False):
+        elif found.indicator is None and _column_word(rules.table, cell, whole=False):
             found.indicator = i
     return found
 
@@ -182,9 +200,9 @@ def parse_cell(text: str, words: CellWords) -> Figure | None:
     if m.group("v2"):
         comparator = "range"
     elif word:
-        comparator = _SYMBOLS.get(word) or words.comparators[word]  # type: ignore[assignment]
+        comparator = _SYMBOLS.get(word) or words.comparators[word]
     elif m.group("tail"):
-        comparator = words.after[_fold(m.group("tail"))]  # type: ignore[assignment]
+        comparator = words.after[_fold(m.group("tail"))]
     v2 = m.group("v2")
     return Figure(comparator, parse_number(m.group("v")), parse_number(v2) if v2 else None,
                   bool(m.group("pct")), m.group("mult"))
@@ -219,7 +237,7 @@ def unit_of(words: CellWords, written: str, percent: bool) -> Unit:
         return Unit("other", None)
     known = words.units.get(low)
     metric: Metric = "other" if "/" in low else "count"
-    return Unit(known if known in ("count", "other") else metric, text)  # type: ignore[arg-type]
+    return Unit(known if known in ("count", "other") else metric, text)
 
 
 def _indicator(row: list[Cell], head: Header, previous: str | None) -> str | None:

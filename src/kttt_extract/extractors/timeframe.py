@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kttt_extract.extractors.context import Context
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 TITLE_PARAS = 4  # the kind line and the lines of the title that follow it
+
+
+class FrameRules(Slots):
+    stage = "the time frame reader"
+    place_date = Pattern("meta.place-date", groups=("d", "m"), required=("y",))
+    plan_year = Pattern("deadline.plan-year", required=("y",))
 
 
 @dataclass(frozen=True)
@@ -33,9 +40,7 @@ class Frame:
 
 def _issue_date(ctx: Context) -> str | None:
     """The place-date line of the header or of the closing block."""
-    pattern = ctx.rules.get("meta.place-date").regex
-    if pattern is None:
-        return None
+    pattern = FrameRules.of(ctx.rules).place_date
     first_section = ctx.sections[0].span[0] if ctx.sections else ctx.body_end
     for para in ctx.norm.paras:
         if first_section <= para.span[0] < ctx.body_end:
@@ -54,14 +59,14 @@ def _issue_date(ctx: Context) -> str | None:
 
 def _title_year(ctx: Context) -> int | None:
     """The one year the title names ("Kế hoạch ... năm 2026"); None for none or several."""
-    pattern = ctx.rules.get("deadline.plan-year").regex
+    pattern = FrameRules.of(ctx.rules).plan_year
     limit = min(ctx.preamble_start, ctx.sections[0].span[0] if ctx.sections else ctx.body_end)
     years: set[int] = set()
     seen = 0
     for para in ctx.norm.paras:
         if para.span[0] < ctx.body_start:
             continue
-        if para.span[0] >= limit or seen >= TITLE_PARAS or pattern is None:
+        if para.span[0] >= limit or seen >= TITLE_PARAS:
             break
         seen += 1
         years.update(int(m.group("y")) for m in

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kttt_extract.extractors.context import Context
-from kttt_extract.link.columns import Columns
+from kttt_extract.link.columns import COLUMNS_RULE, Columns
 from kttt_extract.link.index import Found
 from kttt_extract.link.items import ItemReader
 from kttt_extract.link.sentences import sentence_tasks
@@ -29,7 +29,7 @@ def link_tasks(ctx: Context, targets: Sequence[Target], deadlines: Sequence[Dead
     covered = [*items.covered, *((d.start, d.end) for d in drafts)]
     drafts += sentence_tasks(ctx, list(ctx.body_paras()), covered, found)
     drafts = [_monitor_leads(d) for d in drafts]
-    drafts = [d for d in drafts if d.lead or d.rule == "task.columns"]
+    drafts = [d for d in drafts if d.lead or d.rule == COLUMNS_RULE]
     drafts.sort(key=lambda d: (d.start, d.end))
     tasks = [_task(ctx, d, n) for n, d in enumerate(drafts, 1)]
     return tasks, _with_roles(agencies, {**items.roles, **reader.roles})

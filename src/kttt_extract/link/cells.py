@@ -10,16 +10,21 @@ from kttt_extract.link.columns import Columns
 from kttt_extract.link.index import Found
 from kttt_extract.link.tables import TableReader
 from kttt_extract.model import Deadline
+from kttt_extract.ruleset.slots import Pattern, Slots
 
-RULE = "task.when-cell"
+
+class CellRules(Slots):
+    stage = "the time cells of task tables"
+    when = Pattern("task.when-cell", required=("y1", "y2"))
+
+
+RULE = CellRules.when.rule_id
 
 
 def when_cell_deadlines(ctx: Context, deadlines: Sequence[Deadline]) -> list[Deadline]:
     """`deadlines` with those of the time cells that no deadline rule read, renumbered in text
     order."""
-    pattern = ctx.rules.get(RULE).regex
-    if pattern is None:
-        return list(deadlines)
+    pattern = CellRules.of(ctx.rules).when
     reader = TableReader(ctx, Found((), deadlines, ()), Columns.of(ctx.rules))
     extra: list[Deadline] = []
     for rows in ctx.table_rows():

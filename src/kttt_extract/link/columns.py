@@ -9,6 +9,8 @@ from typing import Literal
 import regex
 
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Slots, Table
+from kttt_extract.ruleset.vocab import Choice
 from kttt_extract.textnorm import fold_tones
 
 Part = Literal["number", "task", "lead", "support", "monitor", "when", "product", "note"]
@@ -16,6 +18,15 @@ PARTS: tuple[Part, ...] = ("number", "task", "lead", "support", "monitor", "when
                            "note")
 _LABEL_GAP = regex.compile(r"[^:\n]{0,40}?:\s*")  # "(thực hiện)" between a label word and its colon
 _BULLET = regex.compile(r"[-+•*]\s*")
+
+
+class ColumnRules(Slots):
+    stage = "the tasks reader"
+    columns = Table("task.columns", Choice(PARTS))
+    elsewhere = Pattern("task.points-elsewhere")
+
+
+COLUMNS_RULE = ColumnRules.columns.rule_id  # the rule of what a table's columns assign
 
 
 @dataclass(frozen=True)
@@ -28,12 +39,12 @@ class Columns:
 
     @classmethod
     def of(cls, rules: RuleSet) -> Columns:
-        table = rules.table("task.columns")
-        words: dict[str, Part] = {k: v for k, v in table.items() if v in PARTS}
+        own = ColumnRules.of(rules)
+        words: dict[str, Part] = dict(own.columns)
         alternation = "|".join(r"\s+".join(regex.escape(w) for w in key.split())
                                for key in sorted(words, key=len, reverse=True))
         pattern = regex.compile(rf"(?<![\p{{L}}])(?:{alternation or '(?!)'})(?![\p{{L}}])")
-        return cls(words, pattern, rules.get("task.points-elsewhere").regex)
+        return cls(words, pattern, own.elsewhere)
 
     def part(self, text: str) -> Part | None:
         """The part a header cell names: its earliest phrase, the longest there."""

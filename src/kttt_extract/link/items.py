@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 import regex
 
 from kttt_extract.extractors.context import Context
-from kttt_extract.link.columns import Columns
+from kttt_extract.link.columns import COLUMNS_RULE, Columns
 from kttt_extract.link.index import Found
 from kttt_extract.link.sentences import SENTENCE
 from kttt_extract.link.tables import ROLE_OF, Draft
 from kttt_extract.model import Role, Span
 from kttt_extract.outline import Node
+from kttt_extract.ruleset.slots import Pattern, Slots
 
 NO_TASK_KINDS = ("purpose", "objectives")
 MAX_CONTAINER_WORDS = 15
@@ -30,6 +31,12 @@ MAX_UNIT_WORDS = 12
 MAX_TITLE_WORDS = 3  # "Giám đốc", "Tổng biên tập": a person's title before a unit's name
 _ASIDE = regex.compile(r"\([^()]*\)")
 _PUNCT = regex.compile(r"[\s,;:.()\-–]+")
+
+
+class ItemRules(Slots):
+    stage = "the tasks reader"
+    work = Pattern("task.work-words")
+    unit_heading = Pattern("task.unit-heading")
 
 
 @dataclass
@@ -147,9 +154,8 @@ class ItemReader:
         for h in reversed(hits):
             rest = rest[:h.start - node.text_start] + " " + rest[h.end - node.text_start:]
         rest = _ASIDE.sub(" ", rest)
-        work = self.ctx.rules.get("task.work-words").regex
-        if (work is not None and work.search(rest)) or self.found.deadline_ids(node.start,
-                                                                              node.end):
+        work = ItemRules.of(self.ctx.rules).work
+        if work.search(rest) or self.found.deadline_ids(node.start, node.end):
             return False
         bare = _ASIDE.sub(" ", self.ctx.text[node.text_start:node.end])
         if hits[0].start <= node.text_start + 1 and len(bare.split()) <= MAX_UNIT_WORDS:
@@ -204,8 +210,8 @@ class ItemReader:
         if not hits:
             return False
         start = node.text_start
-        lead_in = self.ctx.rules.get("task.unit-heading").regex
-        m = lead_in.match(self.ctx.text, start, node.end) if lead_in is not None else None
+        lead_in = ItemRules.of(self.ctx.rules).unit_heading
+        m = lead_in.match(self.ctx.text, start, node.end)
         return hits[0].start <= (m.end() if m else start) + 1
 
     def _inherited(self, node: Node) -> tuple[list[str], list[str], list[str]]:
@@ -268,7 +274,7 @@ class ItemReader:
             value = (a + offset, b)
             if part in ROLE_OF:
                 for h in self.found.mentions(*value):
-                    self.roles[(h.start, h.end)] = (ROLE_OF[part], "task.columns")
+                    self.roles[(h.start, h.end)] = (ROLE_OF[part], COLUMNS_RULE)
                     bucket = getattr(draft, part)
                     if h.agency not in bucket:
                         bucket.append(h.agency)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import regex
 
 from kttt_extract.extractors.context import Context
-from kttt_extract.link.columns import Columns, Part
+from kttt_extract.link.columns import COLUMNS_RULE, Columns, Part
 from kttt_extract.link.index import Found
 from kttt_extract.model import CellSpan, Para, Role, Span
 
@@ -109,7 +109,7 @@ class TableReader:
                 continue
             if merged:
                 continue
-            draft = Draft(row.span[0], row.span[1], _text(self.ctx, task_cell), "task.columns")
+            draft = Draft(row.span[0], row.span[1], _text(self.ctx, task_cell), COLUMNS_RULE)
             self._add(draft, row, cells)
             if not draft.deadlines:
                 draft.deadlines = list(group_deadlines)
@@ -129,7 +129,7 @@ class TableReader:
             return []
         hits = self.found.mentions(cell.span[0], cell.span[1])
         for h in hits:
-            self.roles[(h.start, h.end)] = (ROLE_OF[part], "task.columns")
+            self.roles[(h.start, h.end)] = (ROLE_OF[part], COLUMNS_RULE)
         return list(dict.fromkeys(h.agency for h in hits))
 
     def _add(self, draft: Draft, row: Para, cells: dict[Part, CellSpan]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -55,10 +55,15 @@ class LoadOptions:
         return self.ocr
 
     def ruleset(self) -> RuleSet:
-        """The rules the loaders read (the OCR tables, the syllable inventory)."""
+        """The rules the loaders read (the encodings, the OCR tables, the syllable inventory,
+        the page-number words): the rule set in force, else the shipped rules, loaded now."""
         from kttt_extract.ruleset import load_rules
 
         return self.rules if self.rules is not None else load_rules()
+
+    def with_rules(self) -> LoadOptions:
+        """These options with the rule set in force filled in (loaded once per document)."""
+        return self if self.rules is not None else replace(self, rules=self.ruleset())
 
 
 def sniff(data: bytes, path: str) -> SourceFormat:
@@ -135,7 +140,7 @@ def load_bytes(data: bytes, path: str, options: LoadOptions | None = None) -> Lo
     opts = options or LoadOptions()
     fmt = sniff(data, path)
     module = importlib.import_module(_MODULES[fmt])
-    loaded: Loaded = module.load(data, path, opts, fmt)
+    loaded: Loaded = module.load(data, path, opts.with_rules(), fmt)
     return loaded
 
 

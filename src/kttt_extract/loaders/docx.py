@@ -13,7 +13,6 @@ import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from docx.exceptions import PythonDocxError
 from docx.oxml.exceptions import XmlchemyError
@@ -62,36 +61,40 @@ _MISSHAPEN: tuple[type[BaseException], ...] = (AttributeError, TypeError)
 # --------------------------------------------------------------------------- the walk
 
 _RFONTS = f"{W}rPr/{W}rFonts"
-_STYLES_WITH_LEGACY_FONT: WeakKeyDictionary[Styles, bool] = WeakKeyDictionary()
 
 
 def _font_name(el: Element | None) -> str | None:
     return None if el is None else el.get(f"{W}ascii") or el.get(f"{W}hAnsi")
 
 
-def _styles_name_a_legacy_font(styles: Styles) -> bool:
-    """Whether the document default or any style names a legacy font (looked at once)."""
-    if styles not in _STYLES_WITH_LEGACY_FONT:
-        _STYLES_WITH_LEGACY_FONT[styles] = any(encodings.font_encoding(_font_name(el))
-                                               for el in styles.declared_fonts())
-    return _STYLES_WITH_LEGACY_FONT[styles]
+@dataclass(frozen=True)
+class _Legacy:
+    """The legacy font encodings of one document: the codec of the rule set in force, and
+    whether the document default or any style names such a font (looked at once)."""
 
+    codec: encodings.Codec
+    in_styles: bool
 
-def _legacy_text(styles: Styles, runs: list[Element], texts: list[str], pstyle: str | None
-                 ) -> str | None:
-    """The paragraph's text with runs in a legacy font encoding (`.VnTime`, `VNI-Times`)
-    converted to Unicode, or None when no run is in such a font. When no style names such a
-    font only the runs' own fonts can, which is cheaper to look at."""
-    if _styles_name_a_legacy_font(styles):
-        fonts = [styles.font(r, pstyle) if t.strip() else None
-                 for r, t in zip(runs, texts, strict=True)]
-    else:
-        fonts = [_font_name(r.find(_RFONTS)) if t.strip() else None
-                 for r, t in zip(runs, texts, strict=True)]
-    if not any(encodings.font_encoding(f) for f in fonts):
-        return None
-    return nfc("".join(encodings.convert_run(t, f)
-                       for t, f in zip(texts, fonts, strict=True))).strip()
+    @classmethod
+    def of(cls, codec: encodings.Codec, styles: Styles) -> _Legacy:
+        return cls(codec, any(codec.font_encoding(_font_name(el))
+                              for el in styles.declared_fonts()))
+
+    def text(self, styles: Styles, runs: list[Element], texts: list[str], pstyle: str | None
+             ) -> str | None:
+        """The paragraph's text with runs in a legacy font encoding (`.VnTime`, `VNI-Times`)
+        converted to Unicode, or None when no run is in such a font. When no style names such a
+        font only the runs' own fonts can, which is cheaper to look at."""
+        if self.in_styles:
+            fonts = [styles.font(r, pstyle) if t.strip() else None
+                     for r, t in zip(runs, texts, strict=True)]
+        else:
+            fonts = [_font_name(r.find(_RFONTS)) if t.strip() else None
+                     for r, t in zip(runs, texts, strict=True)]
+        if not any(self.codec.font_encoding(f) for f in fonts):
+            return None
+        return nfc("".join(self.codec.convert_run(t, f)
+                           for t, f in zip(texts, fonts, strict=True))).strip()
 
 
 @dataclass
@@ -101,6 +104,7 @@ class _Walker:
     styles: Styles
     numbering: Numbering
     notes: dict[tuple[str, str], str]
+    legacy: _Legacy
     header: bool = False
     in_cell: bool = False  # keep numbered empty paragraphs: a table's "STT" column
     tables: list[int] = field(default_factory=lambda: [0])  # tables met so far, shared
@@ -120,7 +124,7 @@ class _Walker:
         if not text and p.find(f"{W}pPr/{W}rPr/{W}del") is not None:
             return  # a deleted paragraph: it takes no list number either
         pstyle = val(p.find(f"{W}pPr/{W}pStyle")) or self.styles.default_para
-        text = _legacy_text(self.styles, inline.runs, texts, pstyle) or text
+        text = self.legacy.text(self.styles, inline.runs, texts, pstyle) or text
         label, level = self.numbering.number(p, pstyle) or (None, None)
         if text or (self.in_cell and label not in (None, "-")):
             visible = [r for r, t in zip(inline.runs, texts, strict=True) if t.strip()]
@@ -179,8 +183,8 @@ class _Walker:
                     cells.append(Cell(text="", col=col, width=width, merged=True))
                     col += width
                     continue
-                sub = _Walker(self.styles, self.numbering, self.notes, self.header, in_cell=True,
-                              tables=self.tables)
+                sub = _Walker(self.styles, self.numbering, self.notes, self.legacy, self.header,
+                              in_cell=True, tables=self.tables)
                 sub.container(tc)
                 notes += [b for b in sub.blocks if b.kind == "note"]
                 text = "\n".join(f"{b.number} {b.text}".strip() if b.number else b.text
@@ -253,14 +257,15 @@ def _note_texts(parts: _Parts) -> dict[tuple[str, str], str]:
     return notes
 
 
-def _walk(parts: _Parts) -> list[Block]:
+def _walk(parts: _Parts, codec: encodings.Codec) -> list[Block]:
     styles = Styles(parts.styles)
     numbering = Numbering(parts.numbering, styles)
     notes = _note_texts(parts)
-    header = _Walker(styles, numbering, notes, header=True)
+    legacy = _Legacy.of(codec, styles)
+    header = _Walker(styles, numbering, notes, legacy, header=True)
     if parts.header is not None:
         header.container(parts.header)
-    body = _Walker(styles, numbering, notes)
+    body = _Walker(styles, numbering, notes, legacy)
     body.container(parts.body)
     return header.blocks + body.blocks
 
@@ -310,15 +315,16 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
         parts = _open(data, path)
     except _DAMAGED + _MISSHAPEN as exc:
         raise _damaged(exc, path) from None
+    codec = encodings.Codec.of(options.ruleset())
     try:
-        blocks = _walk(parts)
+        blocks = _walk(parts, codec)
     except _DAMAGED as exc:
         raise _damaged(exc, path) from None
     if not blocks:
         raise UnreadableInput("no text in DOCX", path=path,
                               hint="it may hold only pictures; convert it to PDF and use --ocr")
     source = Source(path=path, format="docx", sha256=sha256(data), pages=None)
-    legacy = {e for b in blocks if (e := encodings.font_encoding(b.hints.font))}
+    legacy = {e for b in blocks if (e := codec.font_encoding(b.hints.font))}
     warnings = tuple(Notice(code="legacy-encoding", message=f"text in the {encodings.NAMES[e]} "
                             "font encoding, converted to Unicode") for e in sorted(legacy))
     if dtds:

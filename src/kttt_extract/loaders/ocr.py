@@ -32,6 +32,7 @@ from kttt_extract.errors import EncryptedPdf, MissingTool, UnreadableInput
 from kttt_extract.loaders import LoadOptions, pdflimits, sha256
 from kttt_extract.loaders.ocrfix import Fixer
 from kttt_extract.loaders.ocrprep import prepare
+from kttt_extract.loaders.pagewords import ocr_page_number
 from kttt_extract.loaders.syllables import Lexicon
 from kttt_extract.loaders.textlayer import page_ranges
 from kttt_extract.loaders.textlayer import pages_named as _pages
@@ -224,7 +225,7 @@ def read_pages(data: bytes, path: str, options: LoadOptions, rules: RuleSet,
     engine = tesseract(options.ocr_lang, path)
     started = time.monotonic()
     fixer = Fixer.from_rules(rules)
-    page_number = _page_number_pattern(rules)
+    page_number = ocr_page_number(rules)
     read = OcrRead()
     confidences: dict[int, tuple[float, int]] = {}
     doc = _open(data, path, options.password)
@@ -284,14 +285,6 @@ def _cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
-
-
-def _page_number_pattern(rules: RuleSet) -> regex.Pattern[str]:
-    """A line that is only a page number (`2`, `- 3 -`, `Trang 4`)."""
-    words = sorted((fold_tones(w) for w in rules.words("layout.page-number-words")), key=len,
-                   reverse=True)
-    cue = "|".join(regex.escape(w) for w in words) or "(?!)"
-    return regex.compile(rf"^(?:{cue})?\s*[-–(]?\s*\d{{1,4}}\s*[-–)]?$", regex.IGNORECASE)
 
 
 def _blocks(lines: list[Line], width: int, number: int, fixer: Fixer,

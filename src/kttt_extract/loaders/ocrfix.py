@@ -21,9 +21,10 @@ import regex
 
 from kttt_extract.loaders.syllables import TONES, Lexicon
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Family, Rule, Slots, Table, Words
+from kttt_extract.ruleset.vocab import Emit, free_text
 from kttt_extract.textnorm import fold_tones
 
-FIX_PREFIX = "ocr.fix."
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
          "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
 _ROMAN_HEAD = regex.compile(r"^(?P<num>(?=[IVXHl1|]*[IVXH])[IVXHl1|]{1,6})(?=[.\-)]\s*\p{Lu})")
@@ -34,6 +35,31 @@ def bare(text: str) -> str:
     """Letters without any mark, in lower case, đ as d: how a phrase is looked up."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class FixEmit(Emit):
+    """An OCR repair: its kind (counted in the warning) and the text that replaces a match, or
+    a map of the characters to replace in it."""
+
+    kind: str = "text"
+    replace: str | dict[str, str]
+
+
+class YearEmit(Emit):
+    """The years a date may name; a year outside them is repaired by one confusable digit."""
+
+    earliest: int
+    latest: int
+
+
+class FixRules(Slots):
+    stage = "the OCR post-correction"
+    characters = Table("layout.ocr-repairs", free_text, raw=True)
+    fixes = Family("layout", FixEmit, marker="replace")
+    year = Rule("ocr.year-context", YearEmit, required=("year",))
+    phrases = Words("ocr.phrases")
+    digits = Table("ocr.digit-confusions", free_text, raw=True)
+    roman = Table("ocr.roman-confusions", free_text, raw=True)
 
 
 @dataclass(frozen=True)
@@ -72,27 +98,23 @@ class Fixer:
 
     @classmethod
     def from_rules(cls, rules: RuleSet) -> Fixer:
+        own = FixRules.of(rules)
         chars: dict[str, str] = {}
-        for wrong, right in rules.table("layout.ocr-repairs").items():
+        for wrong, right in own.characters.items():
             chars[wrong] = right
             if len(wrong.upper()) == 1:
                 chars[wrong.upper()] = right.upper()
-        fixes = tuple(Fix(str(r.rule.emit.get("kind", "text")), r.regex, r.rule.emit["replace"])
-                      for r in rules.rules.values()
-                      if r.id.startswith(FIX_PREFIX) and r.regex is not None)
-        year = rules.get("ocr.year-context")
-        assert year.regex is not None
+        fixes = tuple(Fix(r.emit.kind, r.regex, r.emit.replace) for r in own.fixes)
         phrases: dict[tuple[str, ...], tuple[str, ...] | None] = {}
-        for phrase in rules.words("ocr.phrases"):
+        for phrase in own.phrases:
             words = tuple(fold_tones(phrase).split())
             key = tuple(bare(w) for w in words)
             phrases[key] = None if key in phrases and phrases[key] != words else words
-        return cls(chars=str.maketrans(chars), fixes=fixes, year=year.regex,
-                   years=(int(year.rule.emit["earliest"]), int(year.rule.emit["latest"])),
-                   digits=dict(rules.get("ocr.digit-confusions").rule.table), phrases=phrases,
+        return cls(chars=str.maketrans(chars), fixes=fixes, year=own.year.regex,
+                   years=(own.year.emit.earliest, own.year.emit.latest),
+                   digits=dict(own.digits), phrases=phrases,
                    longest=max((len(k) for k in phrases), default=1),
-                   lexicon=Lexicon.from_rules(rules),
-                   roman=str.maketrans(dict(rules.get("ocr.roman-confusions").rule.table)))
+                   lexicon=Lexicon.from_rules(rules), roman=str.maketrans(dict(own.roman)))
 
     def line(self, text: str, counts: Counter[str]) -> str:
         """`text` repaired; `counts` gains one per repair, by kind."""

@@ -24,6 +24,7 @@ import regex
 from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, UnreadableInput
 from kttt_extract.loaders import LoadOptions, pdfannots, pdflimits, pdfroute, sha256
+from kttt_extract.loaders.pagewords import pdf_page_number
 from kttt_extract.loaders.pdf_tables import PdfTable, read_tables
 from kttt_extract.loaders.textlayer import PageText, needs_image_cover
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
@@ -37,10 +38,6 @@ MIN_TABLE_PATHS = 8  # a ruled table of two rows and two columns draws at least 
 
 _LINE_END = regex.compile(r"\r\n|\r|\n")
 _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
-_PAGE_NUMBER = regex.compile(
-    r"^(?:trang|page)?\s*[-–—(\[]?\s*(\d{1,4})\s*(?:(?:/|trên|of)\s*\d{1,4})?\s*[-–—)\]]?$",
-    regex.IGNORECASE,
-)
 _DIGITS = regex.compile(r"\d+")
 _SUBSET = regex.compile(r"^[A-Z]{6}\+")
 _BOLD_NAME = regex.compile(r"bold|black|heavy|semibold|demi", regex.IGNORECASE)
@@ -86,9 +83,10 @@ def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loa
     pdflimits.check(data, path, options)  # pages and inflated streams, before pdfium reads
     pages, counted = _read_document(data, path, options.password)
     signatures, unread = _signatures(data, options.password, counted) if counted else ((), ())
-    dropped = _furniture(pages)
+    dropped = _furniture(pages, pdf_page_number(options.ruleset()))
     ruled = read_tables(data, options.password, [p.number for p in pages if p.ruled])
-    blocks, legacy = encodings.fix_blocks(_blocks(pages, dropped, _frame(pages), ruled))
+    codec = encodings.Codec.of(options.ruleset())
+    blocks, legacy = codec.fix_blocks(_blocks(pages, dropped, _frame(pages), ruled))
     judged = [PageText(number=p.number, text=p.raw, lines=len(p.lines), height=p.top - p.bottom,
                        image_cover=p.image_cover) for p in pages]
     routed = pdfroute.route(data, path, options, judged, blocks)
@@ -296,12 +294,12 @@ def _edges(page: _Page) -> list[tuple[int, str]]:
     return [(i, "top") for i in top] + [(i, "bottom") for i in bottom]
 
 
-def _is_page_number(line: _Line, pages: int) -> bool:
-    match = _PAGE_NUMBER.match(line.text)
+def _is_page_number(line: _Line, pages: int, pattern: regex.Pattern[str]) -> bool:
+    match = pattern.match(line.text)
     return match is not None and int(match.group(1)) <= pages + 10
 
 
-def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
+def _furniture(pages: list[_Page], page_number: regex.Pattern[str]) -> set[tuple[int, int]]:
     """(page index, line index) of page numbers and running headers/footers."""
     dropped: set[tuple[int, int]] = set()
     repeats: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
@@ -309,7 +307,7 @@ def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
         edges = _edges(page)
         for i, zone in edges:
             line = page.lines[i]
-            if _is_page_number(line, len(pages)):
+            if _is_page_number(line, len(pages), page_number):
                 dropped.add((p, i))
             repeats[(zone, _DIGITS.sub("0", line.text))].append((p, i, line.y or 0.0))
     needed = max(2, math.ceil(REPEAT_SHARE * len(pages)))

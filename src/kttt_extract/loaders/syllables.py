@@ -16,10 +16,26 @@ from dataclasses import dataclass
 import regex
 
 from kttt_extract.ruleset import RuleSet
+from kttt_extract.ruleset.slots import Pattern, Rule, Slots, Table, Words
+from kttt_extract.ruleset.vocab import Emit, free_text
 from kttt_extract.textnorm import fold_tones
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining marks)
 MAX_VARIANTS = 4096  # words with more letter combinations than this are not corrected
+
+
+class CheckedEmit(Emit):
+    """The tones a checked rhyme (ending in p, t, c, ch) may take."""
+
+    tones: str = ""
+
+
+class SyllableRules(Slots):
+    stage = "the syllable judge"
+    syllable = Pattern("ocr.syllable")
+    checked = Rule("ocr.checked-rhyme", CheckedEmit)
+    variants = Table("ocr.letter-variants", free_text, raw=True)
+    common = Words("ocr.common-syllables")
 
 
 @dataclass(frozen=True)
@@ -34,14 +50,10 @@ class Lexicon:
 
     @classmethod
     def from_rules(cls, rules: RuleSet) -> Lexicon:
-        syllable = rules.get("ocr.syllable").regex
-        checked = rules.get("ocr.checked-rhyme")
-        assert syllable is not None and checked.regex is not None, "pattern rules"
-        return cls(syllable=syllable, checked=checked.regex,
-                   checked_tones=str(checked.rule.emit.get("tones", "")),
-                   variants=dict(rules.get("ocr.letter-variants").rule.table),
-                   common=frozenset(fold_tones(w).lower()
-                                    for w in rules.words("ocr.common-syllables")))
+        own = SyllableRules.of(rules)
+        return cls(syllable=own.syllable, checked=own.checked.regex,
+                   checked_tones=own.checked.emit.tones, variants=dict(own.variants),
+                   common=frozenset(fold_tones(w).lower() for w in own.common))
 
     def is_syllable(self, word: str) -> bool:
         """True when `word` (any case, NFC) is a well-formed Vietnamese syllable."""

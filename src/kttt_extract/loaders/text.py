@@ -49,14 +49,15 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
                               hint="save it as UTF-8") from None
 
 
-def _legacy(data: bytes, text: str, encoding: str) -> tuple[str, encodings.Encoding | None]:
+def _legacy(codec: encodings.Codec, data: bytes, text: str, encoding: str
+            ) -> tuple[str, encodings.Encoding | None]:
     """Convert text typed in a legacy font encoding, line by line; 8-bit text is looked at
     byte for byte (Latin-1), since Windows-1258 would have turned some of its bytes into marks."""
     candidate = data.decode("latin-1") if encoding == "cp1258" else text
-    found = encodings.detect(candidate)
+    found = codec.detect(candidate)
     if found is None:
         return text, None
-    return encodings.convert_lines(candidate, found), found
+    return codec.convert_lines(candidate, found), found
 
 
 def _table_cells(line: str) -> list[str] | None:
@@ -136,7 +137,7 @@ def _hard_wrapped(blocks: list[Block]) -> bool:
 
 def load(data: bytes, path: str, options: LoadOptions, fmt: SourceFormat) -> Loaded:
     text, encoding = decode(data, path)
-    text, legacy = _legacy(data, text, encoding)
+    text, legacy = _legacy(encodings.Codec.of(options.ruleset()), data, text, encoding)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
     warnings: list[Notice] = []
     if "\x00" in text:  # a stray NUL (UTF-16 text has none left after decoding)

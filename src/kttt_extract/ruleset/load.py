@@ -1,55 +1,50 @@
-"""Load rule files safely, keep line numbers for messages, validate, compile and merge."""
+"""Load rule files: validate, compile and merge them into the rule set every stage reads.
+
+A pattern is compiled with its fragments put in (`{number}`, fragments.py), in verbose mode when
+it is written as a block (`pattern: |`, or `verbose: true`), as written otherwise. A word list or
+a table's keys become one trie-shaped alternation, tone-folded, bounded by non-letters or placed
+by its `position`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import regex
-import yaml
 from pydantic import ValidationError
 
-from kttt_extract.errors import KtttError, RuleFileError
-from kttt_extract.fileio import MB, read_regular
+from kttt_extract.errors import RuleFileError
+from kttt_extract.ruleset.fragments import FragmentError, bare_layout, expand
 from kttt_extract.ruleset.patterncost import expansion
-from kttt_extract.ruleset.schema import Rule, RuleFile
+from kttt_extract.ruleset.schema import Position, Rule, RuleFile
+from kttt_extract.ruleset.yamlread import (
+    Pos,
+    RuleLimits,
+    Where,
+    compose,
+    nearest,
+    read_rule_text,
+)
 from kttt_extract.textnorm import fold_tones
 
-try:  # the C parser is eight times faster; PyYAML wheels ship it
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-Pos = tuple[int, int]
 T = TypeVar("T")
-# the tags a rule file may carry (YAML's core schema); any other tag is refused where it stands
-_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
-    "str", "int", "float", "bool", "null", "timestamp", "map", "seq", "binary", "merge"))
 MAX_EXPANSION = 100_000  # positions the counted repeats of one pattern may expand to
+DEFAULT_REFERENCE_DATE = dt.date(2026, 1, 1)
+_BOUNDS: dict[Position | None, tuple[str, str]] = {
+    None: (r"(?<![\w&])", r"(?![\w&])"),
+    "line-start": (r"^", r"(?![\w&])"),  # at the start of a paragraph
+    "after": (r"\G\s*", r"(?![\w&])"),  # where the search starts (after what was read)
+    "before": (r"(?<![\w&])", r"\s*\Z"),  # ending where the searched text ends
+}
 
-
-@dataclass(frozen=True)
-class RuleLimits:
-    """Limits on reading rule files (`--max-rule-size`, `--max-aliases`)."""
-
-    max_bytes: int = 5 * MB  # a rule file larger than this is refused (shipped: under 0.2 MB)
-    max_aliases: int = 1000  # uses of YAML aliases, counted as the data is expanded
-
-
-@dataclass
-class _Walk:
-    """State of turning one composed YAML document into data: positions and alias uses."""
-
-    file: str
-    limits: RuleLimits
-    where: dict[tuple[Any, ...], Pos] = field(default_factory=dict)
-    seen: set[int] = field(default_factory=set)  # ids of the collection nodes already expanded
-    open: set[int] = field(default_factory=set)  # ids of the collection nodes being expanded
-    aliases: int = 0
+__all__ = ["DEFAULT_REFERENCE_DATE", "CompiledRule", "RuleLimits", "RuleSet", "compile_rule",
+           "load_rules", "parse_rule_text", "read_rule_file", "shipped_rules_dir"]
 
 
 def shipped_rules_dir() -> Path:
@@ -60,137 +55,42 @@ def shipped_rules_dir() -> Path:
         return Path(__file__).resolve().parents[3] / "rules"
 
 
-def _plain(node: yaml.Node, path: tuple[Any, ...], walk: _Walk) -> Any:
-    """Turn a composed YAML node into Python data, recording each path's line and column.
-
-    A node reached a second time is an alias: uses are counted (an alias bomb expands a few
-    hundred bytes into billions of nodes), a node inside itself is refused, and so is any tag
-    outside YAML's core schema (`!!python/name:` and the like), at its own position."""
-    pos = (node.start_mark.line + 1, node.start_mark.column + 1)
-    walk.where[path] = pos
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, walk.file)
-    _check_tag(node, walk.file)
-    key = id(node)
-    if key in walk.open:
-        raise RuleFileError("a YAML alias refers to the node that contains it", path=walk.file,
-                            line=pos[0], col=pos[1])
-    if key in walk.seen:
-        walk.aliases += 1
-        if walk.aliases > walk.limits.max_aliases:
-            raise RuleFileError(f"more than {walk.limits.max_aliases} uses of YAML aliases "
-                                "(raise it with --max-aliases)",
-                                path=walk.file, line=pos[0], col=pos[1])
-    walk.seen.add(key)
-    walk.open.add(key)
-    try:
-        return _collection(node, path, walk)
-    finally:
-        walk.open.discard(key)
-
-
-def _collection(node: yaml.Node, path: tuple[Any, ...], walk: _Walk) -> Any:
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(v, (*path, i), walk) for i, v in enumerate(node.value)]
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise RuleFileError("a mapping key must be a plain value", path=walk.file,
-                                line=line, col=col)
-        key = _scalar(key_node, walk.file)
-        if key in out:
-            raise RuleFileError(f"duplicate key {key!r}", path=walk.file, line=line, col=col)
-        out[key] = _plain(value_node, (*path, key), walk)
-        walk.where[(*path, key)] = (line, col)
-    return out
-
-
-def _check_tag(node: yaml.Node, file: str) -> None:
-    if node.tag not in _TAGS:
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        raise RuleFileError(f"unsupported YAML tag {node.tag!r}", path=file, line=line, col=col)
-
-
-def _scalar(node: yaml.ScalarNode, file: str) -> Any:
-    _check_tag(node, file)
-    try:
-        return yaml.load(yaml.serialize(node), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        what = getattr(exc, "problem", None) or type(exc).__name__
-        raise RuleFileError(f"invalid YAML value: {what}", path=file, line=line,
-                            col=col) from None
-
-
-def read_rule_text(path: Path, limits: RuleLimits) -> str:
-    """The text of a rule file: a regular file, UTF-8, within the size limit."""
-    name = str(path)
-    try:
-        data = read_regular(path, limits.max_bytes)
-    except KtttError as exc:
-        message = exc.message.replace("raise it with --max-size", "raise it with --max-rule-size")
-        hint = (exc.hint or "").replace("--max-size", "--max-rule-size") or None
-        raise RuleFileError(f"cannot read rule file: {message}" + (f" ({hint})" if hint else ""),
-                            path=name) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RuleFileError("rule file is not UTF-8", path=name) from None
-
-
-def compose(text: str, name: str, limits: RuleLimits) -> tuple[Any, dict[tuple[Any, ...], Pos]]:
-    """The data of a rule file's text (None when empty) and the positions of its paths."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RuleFileError(f"invalid YAML: {exc.problem}", path=name, line=line, col=col) from None
-    except yaml.YAMLError as exc:
-        raise RuleFileError(f"invalid YAML: {exc}", path=name) from None
-    if node is None:
-        return None, {}
-    walk = _Walk(name, limits)
-    try:
-        return _plain(node, (), walk), walk.where
-    except RecursionError:
-        raise RuleFileError("YAML nested too deeply", path=name) from None
-
-
-def read_rule_file(path: Path, limits: RuleLimits | None = None
-                   ) -> tuple[RuleFile, dict[tuple[Any, ...], Pos]]:
+def read_rule_file(path: Path, limits: RuleLimits | None = None) -> tuple[RuleFile, Where]:
     """Read, parse and validate one rule file; errors carry file, line, column and rule id."""
     lim = limits or RuleLimits()
     return parse_rule_text(read_rule_text(path, lim), str(path), lim)
 
 
-def parse_rule_text(text: str, name: str, limits: RuleLimits
-                    ) -> tuple[RuleFile, dict[tuple[Any, ...], Pos]]:
-    """Parse and validate the text of the rule file `name`."""
-    data, where = compose(text, name, limits)
-    if data is None:
+def parse_rule_text(text: str, name: str, limits: RuleLimits) -> tuple[RuleFile, Where]:
+    """Parse and validate the text of the rule file `name` (the first error is raised)."""
+    composed = compose(text, name, limits)
+    if composed.data is None:
         raise RuleFileError("empty rule file", path=name)
     try:
-        return RuleFile.model_validate(data), where
+        parsed = RuleFile.model_validate(composed.data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        line, col = _nearest(where, loc)
-        rule_id = _rule_id_at(data, loc)
+        line, col = nearest(composed.where, loc)
         what = err["msg"] if err["type"] != "extra_forbidden" else f"unknown key {loc[-1]!r}"
         dotted = ".".join(str(p) for p in loc)
         raise RuleFileError(f"{dotted}: {what}", path=name, line=line, col=col,
-                            rule_id=rule_id) from None
+                            rule_id=rule_id_at(composed.data, loc)) from None
+    return with_modes(parsed, composed.blocks), composed.where
 
 
-def _nearest(where: dict[tuple[Any, ...], Pos], loc: tuple[Any, ...]) -> Pos:
-    while loc and loc not in where:
-        loc = loc[:-1]
-    return where.get(loc, (1, 1))
+def with_modes(parsed: RuleFile, blocks: frozenset[tuple[Any, ...]]) -> RuleFile:
+    """The rules with `verbose` decided where the file leaves it open: a pattern written as a
+    block is verbose (spaces and `# comments` are layout), a one-line pattern is not."""
+    rules = tuple(
+        r.model_copy(update={"verbose": ("rules", i, "pattern") in blocks})
+        if r.pattern is not None and r.verbose is None else r
+        for i, r in enumerate(parsed.rules))
+    return parsed.model_copy(update={"rules": rules})
 
 
-def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
+def rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
+    """The id of the rule a path of a rule file's data lies in, if any."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         try:
             rid = data["rules"][loc[1]].get("id")
@@ -200,8 +100,18 @@ def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
     return None
 
 
-def words_pattern(words: Iterable[str], fuzzy: int = 0) -> str:
-    """A trie-shaped alternation of `words` bounded by non-letters (fast on long lists)."""
+def rule_positions(where: Where) -> dict[int, dict[tuple[Any, ...], Pos]]:
+    """The positions of each rule's own paths (relative to the rule), by rule index."""
+    out: dict[int, dict[tuple[Any, ...], Pos]] = {}
+    for path, pos in where.items():
+        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+            out.setdefault(path[1], {})[path[2:]] = pos
+    return out
+
+
+def words_pattern(words: Iterable[str], fuzzy: int = 0, position: Position | None = None) -> str:
+    """A trie-shaped alternation of `words` (fast on long lists), bounded by non-letters or
+    placed by `position`."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -222,124 +132,200 @@ def words_pattern(words: Iterable[str], fuzzy: int = 0) -> str:
     core = emit(trie)
     if fuzzy:
         core = f"(?:{core}){{e<={fuzzy}}}"
-    return rf"(?<![\w&])(?:{core})(?![\w&])"
+    before, after = _BOUNDS[position]
+    return f"{before}(?:{core}){after}"
 
 
 @dataclass
 class CompiledRule:
+    """A rule with its pattern compiled, where it was read from (`where`: the positions of its
+    own keys, relative to the rule) and, for a table, its keys tone-folded."""
+
     rule: Rule
     concern: str
     file: Path
     line: int
-    regex: regex.Pattern[str] | None = None
+    regex: regex.Pattern[str]
     lookup: dict[str, str] = field(default_factory=dict)  # folded key -> value, for tables
+    where: Mapping[tuple[Any, ...], Pos] = field(default_factory=dict)
+    inert: bool = False  # switched off (`rules check --strict`): matches nothing, lists nothing
 
     @property
     def id(self) -> str:
         return self.rule.id
 
+    def at(self, path: tuple[Any, ...] = ()) -> Pos:
+        """The line and column of a key of the rule (or of its nearest parent), else its
+        first line."""
+        while path and path not in self.where:
+            path = path[:-1]
+        return self.where.get(path, (self.line, 1))
 
-def compile_rule(rule: Rule, concern: str, file: Path, line: int) -> CompiledRule:
-    """Compile a rule's pattern or word list; a bad pattern is a RuleFileError."""
-    flags = regex.VERSION0 | regex.MULTILINE | regex.VERBOSE
+    def error(self, message: str, path: tuple[Any, ...] = ()) -> RuleFileError:
+        line, col = self.at(path)
+        return RuleFileError(message, path=str(self.file), line=line, col=col, rule_id=self.id)
+
+
+def compile_rule(rule: Rule, concern: str, file: Path, line: int, *,
+                 fragments: Mapping[str, str] | None = None,
+                 where: Mapping[tuple[Any, ...], Pos] | None = None) -> CompiledRule:
+    """Compile a rule's pattern, word list or table keys; a bad pattern is a RuleFileError."""
+    out = CompiledRule(rule, concern, file, line, regex.compile("(?!)"), where=where or {})
+    flags = regex.VERSION0 | regex.MULTILINE
     if not rule.case_sensitive:
         flags |= regex.IGNORECASE
-    source = rule.pattern
-    if source is None and rule.words:
-        source = words_pattern((fold_tones(w) for w in rule.words), rule.fuzzy)
-        flags &= ~regex.VERBOSE
-    elif source is None and rule.table:
-        source = words_pattern((fold_tones(k) for k in rule.table), rule.fuzzy)
-        flags &= ~regex.VERBOSE
-    compiled = None
-    if source is not None:
-        compiled = _compile(source, flags, rule, file, line)
-    lookup = {fold_tones(k).casefold(): v for k, v in rule.table.items()}
-    return CompiledRule(rule, concern, file, line, compiled, lookup)
-
-
-def _compile(source: str, flags: int, rule: Rule, file: Path, line: int) -> regex.Pattern[str]:
-    """Compile a pattern, refusing first one whose counted repeats would take the compiler
-    minutes and gigabytes (only hand-written patterns: word lists grow linearly)."""
-    def error(message: str) -> RuleFileError:
-        return RuleFileError(message, path=str(file), line=line, col=1, rule_id=rule.id)
-
     if rule.pattern is not None:
-        size = expansion(source, verbose=bool(flags & regex.VERBOSE))
+        try:
+            source = expand(rule.pattern, fragments or {})
+        except FragmentError as exc:
+            raise out.error(str(exc), ("pattern",)) from None
+        verbose = rule.verbose is not False
+        out.regex = _compile(source, flags | (regex.VERBOSE if verbose else 0), out, verbose)
+    else:
+        keys = rule.words or tuple(rule.table)
+        source = words_pattern((fold_tones(k) for k in keys), rule.fuzzy, rule.position)
+        out.regex = _compile(source, flags, out, None)
+    out.lookup = {fold_tones(k).casefold(): v for k, v in rule.table.items()}
+    return out
+
+
+def _compile(source: str, flags: int, rule: CompiledRule, verbose: bool | None
+             ) -> regex.Pattern[str]:
+    """Compile a pattern, refusing first one whose counted repeats would take the compiler
+    minutes and gigabytes (only hand-written patterns, `verbose` not None: word lists grow
+    linearly)."""
+    if verbose is not None:
+        size = expansion(source, verbose=verbose)
         if size > MAX_EXPANSION:
-            raise error(f"pattern too large: its counted repeats expand to {size} positions "
-                        f"(the limit is {MAX_EXPANSION})")
+            raise rule.error(f"pattern too large: its counted repeats expand to {size} "
+                             f"positions (the limit is {MAX_EXPANSION})", ("pattern",))
     try:
         return regex.compile(source, flags)
     except regex.error as exc:
-        raise error(f"pattern does not compile: {exc}") from None
+        message = f"pattern does not compile: {exc}"
     except RecursionError:
-        raise error("pattern does not compile: groups nested too deeply") from None
+        message = "pattern does not compile: groups nested too deeply"
     except (OverflowError, MemoryError, ValueError) as exc:
-        raise error(f"pattern does not compile: {type(exc).__name__}: {exc}") from None
+        message = f"pattern does not compile: {type(exc).__name__}: {exc}"
+    raise rule.error(message, ("pattern",))
 
 
 @dataclass
 class RuleSet:
-    """All rules in force, by concern and by id; built once, read by every stage."""
+    """All rules in force, by id; built once, read by every stage through its slots
+    (ruleset.slots), which are bound once per rule set and kept with it."""
 
     files: tuple[Path, ...]
     rules: dict[str, CompiledRule]
     reference_date: dt.date
     version: str
+    fragments: dict[str, str] = field(default_factory=dict)
+    retired: dict[str, CompiledRule] = field(default_factory=dict)  # old id -> its alias's rule
     _built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def built(self, key: str, build: Callable[[RuleSet], T]) -> T:
-        """An object compiled from these rules (a matcher), built on first use and kept with
-        the rule set, so that it is built once per rule set and never shared between two."""
+        """An object compiled from these rules (bound slots, a matcher), built on first use
+        and kept with the rule set: built once per rule set, never shared between two."""
         if key not in self._built:
             self._built[key] = build(self)
         found: T = self._built[key]
         return found
 
     def of(self, concern: str) -> Iterator[CompiledRule]:
-        """Rules of one concern, highest priority first, then file order."""
+        """Rules of one concern, highest priority first, then load order."""
         chosen = [r for r in self.rules.values() if r.concern == concern]
         return iter(sorted(chosen, key=lambda r: -r.rule.priority))
 
-    def get(self, rule_id: str) -> CompiledRule:
-        return self.rules[rule_id]
 
-    def words(self, rule_id: str) -> tuple[str, ...]:
-        return self.rules[rule_id].rule.words
-
-    def table(self, rule_id: str) -> dict[str, str]:
-        return self.rules[rule_id].lookup
+@dataclass
+class _File:
+    folder: Path
+    path: Path
+    text: str
+    parsed: RuleFile
+    where: Where
 
 
 def load_rules(*dirs: Path | str | None, limits: RuleLimits | None = None) -> RuleSet:
     """Load the shipped rules, then each extra directory in turn; later rules replace by id."""
-    import hashlib
-
     lim = limits or RuleLimits()
-    folders = [shipped_rules_dir(), *(Path(d) for d in dirs if d is not None)]
-    rules: dict[str, CompiledRule] = {}
-    files: list[Path] = []
-    ref = dt.date(2026, 1, 1)
-    digest = hashlib.sha256()
-    for folder in folders:
+    files: list[_File] = []
+    for folder in [shipped_rules_dir(), *(Path(d) for d in dirs if d is not None)]:
         if not folder.is_dir():
             raise RuleFileError("not a rule directory", path=str(folder))
-        seen: set[str] = set()
         for path in sorted(folder.glob("*.yaml")):
             text = read_rule_text(path, lim)
-            parsed, where = parse_rule_text(text, str(path), lim)
-            files.append(path)
-            digest.update(text.encode("utf-8"))
-            if parsed.reference_date:
-                ref = parsed.reference_date
-            for i, rule in enumerate(parsed.rules):
-                line = where.get(("rules", i), (1, 1))[0]
-                if rule.id in seen:
-                    raise RuleFileError("duplicate rule id", path=str(path), line=line, col=1,
-                                        rule_id=rule.id)
-                seen.add(rule.id)
-                rules[rule.id] = compile_rule(rule, parsed.concern, path, line)
-                for old in rule.aliases:
-                    rules.pop(old, None)
-    return RuleSet(tuple(files), rules, ref, digest.hexdigest()[:16])
+            files.append(_File(folder, path, text, *parse_rule_text(text, str(path), lim)))
+    fragments = merge_fragments((f.folder, f.path, f.parsed, f.where) for f in files)
+    return assemble_rules([(f.folder, f.path, f.text, f.parsed, f.where) for f in files],
+                          fragments)
+
+
+def merge_fragments(files: Iterable[tuple[Path, Path, RuleFile, Where]]) -> dict[str, str]:
+    """The fragments of the files in load order (a later directory replaces a name); a name
+    twice in one directory, a fragment with spaces, or one that does not compile is an error."""
+    out: dict[str, str] = {}
+    first: dict[tuple[Path, str], Path] = {}
+    where_of: dict[str, tuple[Path, Where]] = {}
+    for folder, path, parsed, where in files:
+        for name, source in parsed.fragments.items():
+            line, col = nearest(where, ("fragments", name))
+            if (folder, name) in first:
+                raise RuleFileError(f"fragment {{{name}}} defined twice (first in "
+                                    f"{first[folder, name].name})", path=str(path), line=line,
+                                    col=col)
+            first[folder, name] = path
+            out[name] = source
+            where_of[name] = (path, where)
+    for name, source in out.items():
+        problem = fragment_problem(source, out)
+        if problem is not None:
+            path, where = where_of[name]
+            line, col = nearest(where, ("fragments", name))
+            raise RuleFileError(f"fragment {{{name}}}: {problem}", path=str(path), line=line,
+                                col=col)
+    return out
+
+
+def fragment_problem(source: str, fragments: Mapping[str, str]) -> str | None:
+    """What is wrong with a fragment, or None."""
+    if bare_layout(source):
+        return "a space or `#` in a fragment (write \\s or [ ]): it may land in a pattern of " \
+               "either mode"
+    try:
+        regex.compile("(?:" + expand(source, fragments) + ")", regex.VERSION0)
+    except FragmentError as exc:
+        return str(exc)
+    except (regex.error, RecursionError, OverflowError, MemoryError, ValueError) as exc:
+        return f"does not compile: {exc}"
+    return None
+
+
+def assemble_rules(files: Iterable[tuple[Path, Path, str, RuleFile, Where]],
+                   fragments: dict[str, str]) -> RuleSet:
+    """Compile and merge parsed files in load order; the same id twice in one directory is an
+    error, a later directory's rule replaces an earlier one, and aliases retire old ids."""
+    rules: dict[str, CompiledRule] = {}
+    retired: dict[str, CompiledRule] = {}
+    paths: list[Path] = []
+    ref = DEFAULT_REFERENCE_DATE
+    digest = hashlib.sha256()
+    seen: set[tuple[Path, str]] = set()
+    for folder, path, text, parsed, where in files:
+        paths.append(path)
+        digest.update(text.encode("utf-8"))
+        ref = parsed.reference_date or ref
+        positions = rule_positions(where)
+        for i, rule in enumerate(parsed.rules):
+            own = positions.get(i, {})
+            line = nearest(where, ("rules", i))[0]
+            compiled = compile_rule(rule, parsed.concern, path, line, fragments=fragments,
+                                    where=own)
+            if (folder, rule.id) in seen:
+                raise compiled.error("duplicate rule id", ("id",))
+            seen.add((folder, rule.id))
+            rules[rule.id] = compiled
+            for old in rule.aliases:
+                rules.pop(old, None)
+                retired[old] = compiled
+    return RuleSet(tuple(paths), rules, ref, digest.hexdigest()[:16], fragments, retired)

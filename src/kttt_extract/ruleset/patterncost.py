@@ -1,5 +1,5 @@
-"""What a pattern costs: how large it becomes when compiled (read from its source, without
-compiling it), and whether it is slow on adversarial text.
+"""What a pattern costs when compiled, read from its source without compiling it (how slow it
+is on adversarial text is measured by the rule tooling: kttt_extract.ruletools.timing).
 
 The `regex` module expands counted repeats: `a{99999999}` (or `(?:a{9999}){9999}`) makes it
 build a program of that many positions, in C, for minutes and gigabytes, beyond the reach of any
@@ -12,38 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kttt_extract.ruleset.load import CompiledRule
-    from kttt_extract.ruleset.schema import Rule
 
 _REPEAT = re.compile(r"\{\s*(\d*)\s*(?:,\s*\d*\s*)?\}")
 # what follows "(" in groups that are not plain: (?:, (?=, (?!, (?<=, (?<!, (?>, (?|, (?P<name>,
 # (?<name>, (?P=name, (?P>name, (?&name, flags (?i) and (?i:, conditionals (?(
 _GROUP_HEAD = re.compile(r"\?(?:P?<(?![=!])[^>]*>|P[=>][^)]*|&[^)]*|[:=!>|]|<[=!]|[-a-zA-Z^]*:?)")
 _BRACED_ESCAPES = "pPNxX"
-SLOW_SECONDS = 0.5
-
-_VI_LINE = (
-    "Ủy ban nhân dân huyện chủ trì, phối hợp với các phòng, ban, ngành liên quan tổ chức thực "
-    "hiện có hiệu quả các nhiệm vụ, giải pháp đến năm 2030, bảo đảm 100% số xã đạt chuẩn; "
-)
-ADVERSARIAL: tuple[tuple[str, str], ...] = (
-    ("'a' * 5000", "a" * 5000),
-    ("'a' * 5000 + '!'", "a" * 5000 + "!"),
-    ("' ' * 5000", " " * 5000),
-    ("' ' * 5000 + '!'", " " * 5000 + "!"),
-    ("'1.' * 2000", "1." * 2000),
-    ("'1.' * 2000 + 'x'", "1." * 2000 + "x"),
-    ("'1' * 5000 + '!'", "1" * 5000 + "!"),
-    ("'x' * 5000 + '!'", "x" * 5000 + "!"),
-    ("'A' * 5000 + '!'", "A" * 5000 + "!"),
-    ("'Ư ' * 2500 + '!'", "Ư " * 2500 + "!"),
-    ("'- a\\n' * 1250", "- a\n" * 1250),
-    ("a long Vietnamese line", _VI_LINE * 30),
-    ("a long Vietnamese line + '!'", _VI_LINE.upper() * 30 + "!"),
-)
 
 
 @dataclass
@@ -144,28 +118,3 @@ def _class_end(source: str, i: int) -> int:
         else:
             j += 1
     return j
-
-
-def slow_input(rule: CompiledRule, timeout: float = SLOW_SECONDS) -> str | None:
-    """The first adversarial input on which the rule's pattern exceeds `timeout`, if any."""
-    if rule.regex is None:
-        return None
-    for label, text in (*ADVERSARIAL, *_example_inputs(rule.rule)):
-        try:
-            for _ in rule.regex.finditer(text, timeout=timeout):
-                pass
-        except TimeoutError:
-            return label
-    return None
-
-
-def _example_inputs(rule: Rule) -> list[tuple[str, str]]:
-    """The rule's own example texts, repeated to a long line and followed by a stray character."""
-    texts = [e.text for e in (*rule.examples.match, *rule.examples.todo)]
-    texts += list(rule.examples.no_match)
-    joined = " ".join(texts)
-    if not joined.strip():
-        return []
-    times = 5000 // len(joined) + 1
-    return [("its examples repeated", (joined + " ") * times + "!"),
-            ("its examples repeated on lines", (joined + "\n") * times)]

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 RULE_ID = r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$"
+FRAGMENT_NAME = r"^[a-z][a-z0-9_]+$"  # `{number}` in a pattern: two characters at least, so
+#                                        that regex's fuzzy `{e}` is never taken for one
+FragmentName = Annotated[str, StringConstraints(pattern=FRAGMENT_NAME)]
+Position = Literal["before", "after", "line-start"]
 Concern = Literal[
     "sections",
     "numbers",
@@ -54,18 +65,24 @@ class Rule(Strict):
     description: str = Field(min_length=8)
     aliases: tuple[str, ...] = ()
     pattern: str | None = None
+    verbose: bool | None = None  # None: verbose when the pattern is written as a block (`|`)
     words: tuple[str, ...] = ()
+    position: Position | None = None  # where a word list must stand (words only)
     table: dict[str, str] = Field(default_factory=dict)
     fuzzy: int = Field(default=0, ge=0, le=2)
     case_sensitive: bool = False
     priority: int = 0
     emit: dict[str, Any] = Field(default_factory=dict)
     examples: Examples = Examples()
+    strict_exempt: str | None = Field(default=None, min_length=8)  # why its examples pass
+    #                                                               without it (`--strict`)
 
     @model_validator(mode="after")
     def _has_body(self) -> Rule:
         if not (self.pattern or self.words or self.table):
             raise ValueError("a rule needs a `pattern`, `words` or `table`")
+        if self.position is not None and (self.pattern or not self.words):
+            raise ValueError("`position` places a word list: give `words` and no `pattern`")
         return self
 
 
@@ -74,4 +91,5 @@ class RuleFile(Strict):
     schema_version: Literal[1]
     reference_date: dt.date | None = None
     description: str | None = None
-    rules: tuple[Rule, ...]
+    fragments: dict[FragmentName, str] = Field(default_factory=dict)  # `{name}` in patterns
+    rules: tuple[Rule, ...] = ()

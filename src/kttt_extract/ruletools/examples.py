@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from kttt_extract.errors import KtttError
 from kttt_extract.model import Document, Result
 from kttt_extract.ruleset.load import CompiledRule, RuleSet, read_rule_file
 from kttt_extract.ruleset.schema import RuleFile
@@ -139,10 +138,10 @@ class ExampleRunner:
         if text not in self._cache:
             try:
                 self._cache[text] = self.extract(text, self.rules)
-            except (KtttError, TimeoutError) as exc:
-                self._cache[text] = f"extraction failed: {exc}"
-            except KeyError as exc:  # RuleSet.get/table: a rule the code reads is not loaded
-                self._cache[text] = f"extraction failed: rule {exc} is not in the rule set"
+            except Exception as exc:
+                # anyone's, and whatever they make the pipeline do is this example's failure,
+                # never the end of the check
+                self._cache[text] = f"extraction failed: {_why(exc)}"
         return self._cache[text]
 
     def run(self, example: Example) -> Outcome:
@@ -168,6 +167,14 @@ class ExampleRunner:
         """False when the rule was replaced by a rule of another file (or retired)."""
         rule = self.rules.rules.get(example.rule_id)
         return rule is not None and rule.file == example.file
+
+
+def _why(exc: Exception) -> str:
+    """An exception in one line: a RuleFileError with its position, others with their type."""
+    line = getattr(exc, "line", None)
+    if callable(line):
+        return str(line())
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _message(example: Example, ok: bool, detail: str) -> str:
@@ -259,7 +266,7 @@ def _no_pattern_match(rule: CompiledRule, text: str) -> tuple[bool, str]:
 
 def _filled_fields(rule: CompiledRule, document: Document) -> set[str] | None:
     """Document fields the rule writes that are set; None when the rule names no field."""
-    names = set(rule.regex.groupindex) if rule.regex is not None else set()
+    names = set(rule.regex.groupindex)
     if isinstance(rule.rule.emit.get("field"), str):
         names.add(rule.rule.emit["field"])
     fields = names & _DOC_FIELDS
@@ -270,8 +277,6 @@ def _filled_fields(rule: CompiledRule, document: Document) -> set[str] | None:
 
 
 def _pattern_matches(rule: CompiledRule, text: str) -> bool:
-    if rule.regex is None:
-        return False
     target = fold_tones(text) if (rule.rule.words or rule.rule.table) else text
     return rule.regex.search(target, timeout=5.0) is not None
 

@@ -4,23 +4,21 @@
 - a spelling or abbreviation (`table` key) that maps to two names, or that is another entry's
   name, or that maps to a name no entry has;
 - an entry that no `match` example of its rule names (`expect.name` or `expect.parent`
-  starting with the entry's name);
-- `emit` keys a registry rule does not understand, or values they do not take.
+  starting with the entry's name).
+
+The `emit` keys and values of registry rules are checked with every other rule's, against the
+slots of the registry (kttt_extract.extractors.registry.RegistryRules).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kttt_extract.extractors.registry import LEVELS, entries_of, name_key
-
-if TYPE_CHECKING:
-    from kttt_extract.ruleset.check import FileState, Problem
-
-EMIT_VALUES: dict[str, tuple[str, ...] | None] = {
-    "head": None, "kind": None, "level": LEVELS, "needs": ("level",), "place": ("direct",)}
+from kttt_extract.extractors.registry import RegistryEmit, entries_of, name_key
+from kttt_extract.ruleset.vocab import validate_emit
+from kttt_extract.ruletools.report import FileState, Problem
 
 
 def registry_problems(states: Sequence[FileState]) -> list[Problem]:
@@ -30,7 +28,8 @@ def registry_problems(states: Sequence[FileState]) -> list[Problem]:
     out: list[Problem] = []
     names: dict[str, tuple[str, str]] = {}  # key -> (name, where first)
     for state, i, rule in rules:
-        for j, (_, entry) in enumerate(entries_of(rule.id, rule.words, rule.emit, False)):
+        emit = validate_emit(RegistryEmit, rule.emit)[0] or RegistryEmit()
+        for j, (_, entry) in enumerate(entries_of(rule.id, rule.words, emit, False)):
             key = name_key(entry.name)
             if key in names:
                 out.append(_problem(state, i, ("words", j), rule.id,
@@ -42,7 +41,6 @@ def registry_problems(states: Sequence[FileState]) -> list[Problem]:
                 out.append(_problem(state, i, ("words", j), rule.id,
                                     f"entry {entry.name!r} has no match example naming it",
                                     "no-example"))
-        out.extend(_emit_problems(state, i, rule.id, rule.emit))
     out.extend(_table_problems(rules, names))
     return out
 
@@ -78,24 +76,7 @@ def _has_example(name: str, examples: Sequence[Any]) -> bool:
     return False
 
 
-def _emit_problems(state: FileState, i: int, rule_id: str, emit: dict[str, Any]
-                   ) -> Iterator[Problem]:
-    for key, value in emit.items():
-        if key not in EMIT_VALUES:
-            yield _problem(state, i, ("emit",), rule_id,
-                           f"emit.{key}: not a registry key ({', '.join(EMIT_VALUES)})",
-                           "registry-emit")
-            continue
-        allowed = EMIT_VALUES[key]
-        if not isinstance(value, str) or (allowed is not None and value not in allowed):
-            what = ", ".join(allowed) if allowed else "a string"
-            yield _problem(state, i, ("emit",), rule_id,
-                           f"emit.{key}: {value!r} is not {what}", "registry-emit")
-
-
 def _problem(state: FileState, i: int, sub: tuple[Any, ...], rule_id: str, message: str,
              code: str) -> Problem:
-    from kttt_extract.ruleset.check import Problem, _at
-
-    line, col = _at(state, i)(sub)
+    line, col = state.at(i, sub)
     return Problem(str(state.path), line, col, rule_id, message, code=code)
