@@ -27,6 +27,7 @@ def report_cmd(
                      ] = False,
 ) -> None:
     """Tasks by agency, deadlines by month, targets by horizon: report.xlsx and report.html."""
+    from kttt_extract.batch_results import read_folder
     from kttt_extract.cli.outputs import UsageError
     from kttt_extract.emit import report
     from kttt_extract.emit.atomic import check_target, write_atomic
@@ -39,7 +40,7 @@ def report_cmd(
         raise OutputError("is not a folder", path=str(out), hint="give a folder for the report")
     for name in (XLSX, HTML):  # refuse a bad target before reading anything
         check_target(out / name)
-    docs, problems = report.read_folder(folder)
+    docs, problems = read_folder(folder)
     if not docs:
         raise UnreadableInput("no kttt results found", path=str(folder),
                               hint="run kttt batch IN_DIR -o BATCH_DIR first")

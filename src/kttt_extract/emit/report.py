@@ -2,19 +2,16 @@
 
 Four tables, each row naming its document and page: tasks by agency (who has what, by when),
 deadlines by month, targets by horizon and indicator, and the documents themselves. The
-documents are read from the JSON a batch wrote (its manifest says which), or, in a folder
-without a manifest, from every `*.json` that is a kttt result.
+documents come already read (`kttt_extract.batch_results.read_folder`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 from kttt_extract.emit import page
 from kttt_extract.emit.readable import (
@@ -27,11 +24,9 @@ from kttt_extract.emit.readable import (
     iso_date,
     target_label,
 )
-from kttt_extract.errors import KtttError
 from kttt_extract.model import Result, Task
 
 ROLES = ("lead", "support", "report_to", "monitor")
-MAX_JSON = 1024 * 1024 * 1024
 Doc = tuple[str, Result]  # (the document's name in the batch, its result)
 
 
@@ -47,48 +42,6 @@ def fold(text: str | None) -> str:
     """A sort key that ignores case and tone marks (`Ủy` beside `Uy`)."""
     flat = unicodedata.normalize("NFD", text or "").replace("đ", "d").replace("Đ", "D")
     return "".join(c for c in flat if not unicodedata.combining(c)).lower()
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_folder(folder: Path) -> tuple[list[Doc], list[str]]:
-    """The documents of a batch's output folder, and the files that could not be read."""
-    from kttt_extract.batch import MANIFEST, PARTIAL, output_path, read_manifest
-
-    docs: list[Doc] = []
-    problems: list[str] = []
-    if (folder / MANIFEST).exists() or (folder / PARTIAL).exists():
-        entries = read_manifest(folder)
-        for rel in sorted(entries):
-            if entries[rel].status == "error":
-                continue
-            try:
-                docs.append((rel, _read(output_path(folder, rel))))
-            except (OSError, ValueError, TypeError, KeyError) as exc:
-                problems.append(f"{rel}: {type(exc).__name__}")
-            except KtttError as exc:  # an unsafe path, a file that is not regular
-                problems.append(f"{rel}: {exc.message}")
-        return docs, problems
-    for path in sorted(folder.rglob("*.json")):
-        rel = path.relative_to(folder).as_posix().removesuffix(".json")
-        try:
-            data = json.loads(path.read_bytes()[:MAX_JSON])
-        except (OSError, ValueError):
-            problems.append(rel)
-            continue
-        if isinstance(data, dict) and data.get("schema_version") == "1" and "source" in data:
-            try:
-                docs.append((rel, Result.model_validate(data)))
-            except ValueError:
-                problems.append(rel)
-    return docs, problems
-
-
-def _read(path: Path) -> Result:
-    from kttt_extract.fileio import read_regular
-
-    return Result.model_validate_json(read_regular(path, MAX_JSON))
 
 
 # --------------------------------------------------------------------------- tables
