@@ -17,6 +17,9 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\d&/]+(?:[-.'][\p{L}\p{M}\d&]+)*|[^\s\p{L}\p
 _SPACE = regex.compile(r"[ \t]*")
 _NUMBER = regex.compile(r"\s+(?:\d+|[ivxl]+)$", regex.IGNORECASE)
 MAX_LOWER = 8
+OPEN_QUOTES = ("“", '"', "«")
+QUOTED_MAX = 120  # a title in quotes inside a name: Phong trào “Toàn dân đoàn kết ...”
+_CLOSE = regex.compile(r'[”"»]')
 MAX_TOKENS = 14
 MAX_PLACE = 4
 PERSON_WORDS = 3  # a title, a unit, then three capitalised words or more: a person's name
@@ -69,7 +72,14 @@ def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> 
     tokens = list(_TOKEN.finditer(text, head_end, limit))
     shapes = ShapeRules.of(rules)
     joiners = shapes.joiners
-    for i, m in enumerate(tokens[:MAX_TOKENS]):
+    quoted_to = -1
+    counted = 0
+    for i, m in enumerate(tokens):
+        if m.start() < quoted_to:
+            continue  # inside a quoted title the name holds: its words do not count
+        counted += 1
+        if counted > MAX_TOKENS:
+            break
         tok = m.group()
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         level_end = _match_end(shapes.levels, text, m.start())
@@ -77,6 +87,9 @@ def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> 
         may_stop = i > 0 or not tok[:1].isalpha() or standalone(text[start:head_end], rules)
         if level_end < 0 and may_stop and _match_end(shapes.stop, text, m.start()) >= 0:
             break
+        if i > 0 and _is_cap(tok) and (close := _quoted_title(text, tokens, i, limit)) > 0:
+            end = quoted_to = close  # a movement or programme named in quotes: Phong trào “...”
+            continue
         if tok in ("-", "–") or joiners.fullmatch(tok):
             if (after_level or nxt is None or not _is_cap(nxt.group())
                     or _match_end(shapes.heads, text, nxt.start()) >= 0
@@ -99,6 +112,25 @@ def extend(text: str, start: int, head_end: int, rules: RuleSet, limit: int) -> 
                 break
         end = m.end()
     return end
+
+
+def _quoted_title(text: str, tokens: list[regex.Match[str]], i: int, limit: int) -> int:
+    """Where a title in quotes ends when tokens[i] opens one ("Phong trào “Toàn dân ...”",
+    "Cuộc vận động “...”": up to three words, then a quote closed on the line), or -1."""
+    for j in range(i + 1, min(i + 4, len(tokens))):
+        tok = tokens[j].group()
+        if tok in OPEN_QUOTES:
+            return _quote_end(text, tokens[j].end(), limit)
+        if not tok[:1].isalpha():
+            return -1
+    return -1
+
+
+def _quote_end(text: str, pos: int, limit: int) -> int:
+    """The end of the closing quote of a title opened before `pos`, within `limit` and
+    QUOTED_MAX characters, or -1."""
+    m = _CLOSE.search(text, pos, min(limit, pos + QUOTED_MAX))
+    return m.end() if m and m.start() > pos else -1
 
 
 def _line_end(text: str, pos: int) -> int:
