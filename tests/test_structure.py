@@ -211,6 +211,27 @@ def test_intro_gives_its_units_to_the_items_below(rules: RuleSet) -> None:
     assert not any(t.text.startswith(("Giao", "Sở Công Thương")) for t in result.tasks)
 
 
+UNIT_PARAGRAPHS = """IV. TỔ CHỨC THỰC HIỆN
+1. Phòng Tài chính - Kế hoạch
+Thường xuyên kiểm tra, theo dõi, đôn đốc tình hình thực hiện kế hoạch này.
+Tổng hợp các nguồn kinh phí hỗ trợ từ ngân sách nhà nước cho các hợp tác xã.
+2. Phòng Kinh tế và Hạ tầng
+Tăng cường tuyên truyền các doanh nghiệp, hợp tác xã; thực hiện tốt công tác quản lý đô thị;
+thường xuyên phối hợp kiểm tra, ngăn chặn các hành vi buôn lậu.
+"""
+
+
+def test_each_paragraph_under_a_unit_heading_is_a_task(rules: RuleSet) -> None:
+    result = extract_text(UNIT_PARAGRAPHS, rules=rules)
+    for words in ("Thường xuyên kiểm tra", "Tổng hợp các nguồn kinh phí"):
+        assert _names(result, _task(result, words).lead) == ["Phòng Tài chính - Kế hoạch"]
+    # a line after a semicolon continues the enumeration: one task, with its rhythm
+    task = _task(result, "Tăng cường tuyên truyền")
+    assert "ngăn chặn các hành vi buôn lậu" in task.text
+    assert _dates(result, task.deadlines) == ["ongoing"]
+    assert len(result.tasks) == 3
+
+
 def test_excerpt_without_header_starts_at_its_first_line(rules: RuleSet) -> None:
     text = ("Để triển khai Kế hoạch, giao Sở Tài chính chủ trì, phối hợp với Sở Nội vụ bố trí "
             "kinh phí thực hiện trong năm 2026.\nCác sở, ngành triển khai thực hiện.")

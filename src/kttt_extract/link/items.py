@@ -63,24 +63,26 @@ class ItemReader:
             self.covered.append((node.start, node.end))
             if self._only_units(node) or self._label_of(node) or self._heading_only(node):
                 continue
-            spans = [(node.start, node.end)]
+            spans = [(node.start, node.end, True)]
             if self._absorbs(node):
                 end = skip_until = self._subtree_end(node)  # its sub-bullets are part of it
                 self.covered.append((node.start, end))
-                spans = [(node.start, end)]
+                spans = [(node.start, end, True)]
             else:
                 spans = self._segments(node)
-            spans[-1] = (spans[-1][0], self._labels_after(node, spans[-1][1]))
-            for i, (lo, hi) in enumerate(spans):
-                draft = self._draft(node, lo, hi, inherit=i == 0)
+            lo_last, hi_last, inherit_last = spans[-1]
+            spans[-1] = (lo_last, self._labels_after(node, hi_last), inherit_last)
+            for lo, hi, inherit in spans:
+                draft = self._draft(node, lo, hi, inherit=inherit)
                 if draft.text and (draft.lead or draft.support or draft.report_to
                                    or draft.monitor):
                     drafts.append(draft)
         return drafts
 
-    def _segments(self, node: Node) -> list[tuple[int, int]]:
+    def _segments(self, node: Node) -> list[tuple[int, int, bool]]:
         """The node's text cut before each later sentence that gives the lead to another unit
-        ("Giao Sở A ... . Giao Sở B ...": two tasks)."""
+        ("Giao Sở A ... . Giao Sở B ...": two tasks), and, under a unit heading, before each of
+        its paragraphs (which take the heading's units: the flag says which parts inherit)."""
         cuts = [node.start]
         leads: set[str] = {"inherited"} if self._inherited(node)[0] else set()
         for i, m in enumerate(SENTENCE.finditer(self.ctx.text, node.text_start, node.end)):
@@ -89,8 +91,30 @@ class ItemReader:
                 cuts.append(m.start())
                 leads = set()
             leads |= own
-        bounds = [*cuts, node.end]
-        return [(a, b) for a, b in itertools.pairwise(bounds)]
+        paragraphs = set()
+        if node.kind == "paragraph" and self._under_unit_heading(node):
+            paragraphs = set(self._paragraph_starts(node))  # each one a task of the heading's
+        bounds = [*sorted({*cuts, *paragraphs}), node.end]
+        return [(a, b, a == node.start or a in paragraphs)
+                for a, b in itertools.pairwise(bounds)]
+
+    def _under_unit_heading(self, node: Node) -> bool:
+        """Whether the node's parent is a heading that names the units its paragraphs go to
+        ("1. Phòng Tài chính - Kế hoạch")."""
+        if node.parent is None:
+            return False
+        up = self.nodes[node.parent]
+        return up.kind == "heading" and bool(self._units(up)[0])
+
+    def _paragraph_starts(self, node: Node) -> list[int]:
+        """Where the later paragraphs of an unmarked node start, each after a finished
+        sentence."""
+        out = []
+        for para in self.ctx.paras_in(node.start + 1, node.end):
+            before = self.ctx.text[node.start:para.span[0]].rstrip()
+            if before.endswith((".", "!", "?")) and para.kind != "table_row":
+                out.append(para.span[0])
+        return out
 
     # ------------------------------------------------------------------ the parts of the tree
 
