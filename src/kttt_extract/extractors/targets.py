@@ -17,9 +17,10 @@ from kttt_extract.extractors.aims import Aims
 from kttt_extract.extractors.context import Context
 from kttt_extract.extractors.horizons import Horizons
 from kttt_extract.extractors.numbers import parse_number, scale
+from kttt_extract.extractors.restated import without_restatements
 from kttt_extract.extractors.spans import Hit, resolve_overlaps
 from kttt_extract.extractors.timeframe import Frame, read_frame
-from kttt_extract.model import Comparator, Metric, Target
+from kttt_extract.model import Comparator, Metric, Para, Target
 from kttt_extract.ruleset.slots import Bound, Family, Pattern, Slots, Table, Words
 from kttt_extract.ruleset.vocab import Choice, Emit, number
 from kttt_extract.textnorm import fold_tones
@@ -314,7 +315,7 @@ def extract(ctx: Context, frame: Frame | None = None) -> list[Target]:
     the document when not given)."""
     frame = frame or read_frame(ctx)
     reader = _Reader.of(ctx, frame)
-    out: list[Target] = []
+    out: list[tuple[Para, Target]] = []
     candidates = reader.rules.figures
     for para in ctx.body_paras():
         lo, hi = para.span
@@ -324,5 +325,5 @@ def extract(ctx: Context, frame: Frame | None = None) -> list[Target]:
         for hit in hits:
             target = build(reader, hit, lo, hi, len(out) + 1, found)
             if target is not None:
-                out.append(target)
-    return out
+                out.append((para, target))
+    return without_restatements(ctx, out)
