@@ -232,6 +232,21 @@ def test_each_paragraph_under_a_unit_heading_is_a_task(rules: RuleSet) -> None:
     assert len(result.tasks) == 3
 
 
+GROUP_TITLE = """III. TỔ CHỨC THỰC HIỆN
+4. Các cơ quan, tổ chức, đơn vị, doanh nghiệp được giao quản lý, sử dụng hoặc khai thác tài sản kết cấu hạ tầng
+a) Thực hiện quản lý, sử dụng, khai thác tài sản đúng mục đích, đúng công năng.
+b) Thực hiện đầy đủ việc lập, quản lý hồ sơ tài sản; kế toán, kiểm kê tài sản.
+"""
+
+
+def test_a_long_title_line_gives_its_group_to_the_items_below(rules: RuleSet) -> None:
+    result = extract_text(GROUP_TITLE, rules=rules)
+    for words in ("đúng mục đích", "lập, quản lý hồ sơ"):
+        assert _names(result, _task(result, words).lead) == [
+            "Các cơ quan, tổ chức, đơn vị, doanh nghiệp"]
+    assert not any(t.text.startswith("Các cơ quan") for t in result.tasks)
+
+
 def test_excerpt_without_header_starts_at_its_first_line(rules: RuleSet) -> None:
     text = ("Để triển khai Kế hoạch, giao Sở Tài chính chủ trì, phối hợp với Sở Nội vụ bố trí "
             "kinh phí thực hiện trong năm 2026.\nCác sở, ngành triển khai thực hiện.")

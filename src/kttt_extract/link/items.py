@@ -147,7 +147,14 @@ class ItemReader:
             return True
         text = self._own(node).strip()
         return bool(node.children) and (len(text.split()) <= MAX_CONTAINER_WORDS
-                                        or text.endswith(":"))
+                                        or text.endswith(":") or self._title_line(node))
+
+    def _title_line(self, node: Node) -> bool:
+        """A line that titles the items under it without a sentence of its own ("4. Các cơ
+        quan, tổ chức, đơn vị, doanh nghiệp được giao quản lý ... tài sản kết cấu hạ tầng")."""
+        text = self._own(node).strip()
+        return (bool(node.children) and len(text.split()) <= MAX_TIMING_WORDS
+                and not text.endswith((".", ";", "!", "?")))
 
     def _absorbs(self, node: Node) -> bool:
         """A node whose bullets detail its own work, so that they are part of its task: `+`
@@ -215,7 +222,8 @@ class ItemReader:
         lead = self.found.agencies(lo, hi, "lead")
         if not lead and words <= MAX_TIMING_WORDS:  # "Đề nghị X:", not the preamble's request
             lead = self.found.agencies(lo, hi, "requested")
-        if not lead and words <= MAX_CONTAINER_WORDS and self._names_first(node):
+        short = words <= MAX_CONTAINER_WORDS or self._title_line(node)
+        if not lead and short and self._names_first(node):
             lead = self.found.agencies(lo, hi, "lead", "requested", "mentioned")
         for c in node.children:
             child = self.nodes[c]
