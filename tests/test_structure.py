@@ -247,6 +247,18 @@ def test_a_long_title_line_gives_its_group_to_the_items_below(rules: RuleSet) ->
     assert not any(t.text.startswith("Các cơ quan") for t in result.tasks)
 
 
+ASKED = """II. NHIỆM VỤ
+1. Yêu cầu Sở Xây dựng lập hồ sơ điều chỉnh quy hoạch trước ngày 30/5/2026.
+2. Nghiên cứu, vận dụng tối đa các cơ chế chính sách hỗ trợ hợp tác xã. Yêu cầu các sở, ngành, địa phương rà soát để có đề xuất cụ thể.
+"""
+
+
+def test_a_request_leads_only_from_the_first_sentence_of_an_item(rules: RuleSet) -> None:
+    result = extract_text(ASKED, rules=rules)
+    assert _names(result, _task(result, "lập hồ sơ điều chỉnh").lead) == ["Sở Xây dựng"]
+    assert not [t for t in result.tasks if "vận dụng tối đa" in t.text]
+
+
 def test_excerpt_without_header_starts_at_its_first_line(rules: RuleSet) -> None:
     text = ("Để triển khai Kế hoạch, giao Sở Tài chính chủ trì, phối hợp với Sở Nội vụ bố trí "
             "kinh phí thực hiện trong năm 2026.\nCác sở, ngành triển khai thực hiện.")

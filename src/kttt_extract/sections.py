@@ -38,6 +38,7 @@ class SectionRules(Slots):
     numbering = Family("sections", NumberingEmit, marker="rank", groups=("num", "title"))
     kinds = Family("sections", KindEmit, marker="kind")
     lead_words = Pattern("kind.lead-words")
+    requests = Pattern("kind.requests")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def find_kind(title: str, rules: RuleSet) -> tuple[SectionKind | None, str | Non
     """The kind named by a heading: the earliest kind word at its start, or anywhere in capitals."""
     caps = title.upper() == title
     own = SectionRules.of(rules)
+    if not caps and own.requests.match(title, timeout=1.0):
+        return None, None  # "Yêu cầu Sở X lập ...": a request, an item of work
     best: tuple[int, SectionKind, str] | None = None
     for rule in own.kinds:
         m = rule.regex.search(title, timeout=1.0)

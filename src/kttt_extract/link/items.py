@@ -285,11 +285,17 @@ class ItemReader:
         draft.targets = list(self.found.target_ids(lo, end))
         up_lead, up_support, up_deadlines = self._inherited(node) if inherit else ([], [], [])
         if not draft.lead:
-            draft.lead = up_lead or self.found.agencies(lo, end, "requested")
+            draft.lead = up_lead or self._asked_first(text_lo, end)
             draft.support += [a for a in up_support if a not in draft.support]
         if not draft.deadlines:
             draft.deadlines = up_deadlines
         return draft
+
+    def _asked_first(self, lo: int, hi: int) -> list[str]:
+        """The units the item's first sentence asks to act ("Yêu cầu Nhà đầu tư lập hồ sơ
+        ..."); a request in a later sentence of a doer-less item is an aside, not its lead."""
+        first = SENTENCE.match(self.ctx.text, lo, hi)
+        return self.found.agencies(lo, first.end() if first else hi, "requested")
 
     def _labels(self, draft: Draft, lo: int, hi: int) -> bool:
         """Read the label lines inside [lo, hi) into the draft; True when one gave its time."""
