@@ -259,6 +259,23 @@ def test_a_request_leads_only_from_the_first_sentence_of_an_item(rules: RuleSet)
     assert not [t for t in result.tasks if "vận dụng tối đa" in t.text]
 
 
+WEB_PAGE = """Theo đó, Bộ trưởng quyết định giao Cục Văn hóa cơ sở chủ trì tổ chức liên hoan vào tháng 7/2013.
+
+Bình luận
+
+* Vui lòng nhập bình luận tiếng Việt có dấu
+
+Tin khác
+"""
+
+
+def test_a_portals_comment_box_is_no_part_of_the_body(rules: RuleSet) -> None:
+    result = extract_text(WEB_PAGE, rules=rules)
+    assert [_names(result, t.lead) for t in result.tasks] == [["Cục Văn hóa cơ sở"]]
+    assert "tổ chức liên hoan" in result.tasks[0].text
+    assert not any("Vui lòng" in t.text for t in result.tasks)
+
+
 def test_excerpt_without_header_starts_at_its_first_line(rules: RuleSet) -> None:
     text = ("Để triển khai Kế hoạch, giao Sở Tài chính chủ trì, phối hợp với Sở Nội vụ bố trí "
             "kinh phí thực hiện trong năm 2026.\nCác sở, ngành triển khai thực hiện.")
