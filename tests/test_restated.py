@@ -12,7 +12,8 @@ Bí thư Tỉnh ủy vừa ký ban hành Nghị quyết về phát triển doanh
 
 Tỉnh đặt mục tiêu năm 2025 có trên 15.000 doanh nghiệp.
 
-Đến năm 2025, phấn đấu toàn tỉnh có trên 15.000 doanh nghiệp; hằng năm giải quyết việc làm mới trên 20.000 lao động.
+Đến năm 2025, phấn đấu toàn tỉnh có trên 15.000 doanh nghiệp; hằng năm giải quyết việc làm \
+mới trên 20.000 lao động.
 """
 
 PLAN = """ỦY BAN NHÂN DÂN HUYỆN X

@@ -233,7 +233,8 @@ def test_each_paragraph_under_a_unit_heading_is_a_task(rules: RuleSet) -> None:
 
 
 GROUP_TITLE = """III. TỔ CHỨC THỰC HIỆN
-4. Các cơ quan, tổ chức, đơn vị, doanh nghiệp được giao quản lý, sử dụng hoặc khai thác tài sản kết cấu hạ tầng
+4. Các cơ quan, tổ chức, đơn vị, doanh nghiệp được giao quản lý, sử dụng hoặc khai thác \
+tài sản kết cấu hạ tầng
 a) Thực hiện quản lý, sử dụng, khai thác tài sản đúng mục đích, đúng công năng.
 b) Thực hiện đầy đủ việc lập, quản lý hồ sơ tài sản; kế toán, kiểm kê tài sản.
 """
@@ -249,7 +250,8 @@ def test_a_long_title_line_gives_its_group_to_the_items_below(rules: RuleSet) ->
 
 ASKED = """II. NHIỆM VỤ
 1. Yêu cầu Sở Xây dựng lập hồ sơ điều chỉnh quy hoạch trước ngày 30/5/2026.
-2. Nghiên cứu, vận dụng tối đa các cơ chế chính sách hỗ trợ hợp tác xã. Yêu cầu các sở, ngành, địa phương rà soát để có đề xuất cụ thể.
+2. Nghiên cứu, vận dụng tối đa các cơ chế chính sách hỗ trợ hợp tác xã. Yêu cầu các sở, \
+ngành, địa phương rà soát để có đề xuất cụ thể.
 """
 
 
@@ -259,7 +261,8 @@ def test_a_request_leads_only_from_the_first_sentence_of_an_item(rules: RuleSet)
     assert not [t for t in result.tasks if "vận dụng tối đa" in t.text]
 
 
-WEB_PAGE = """Theo đó, Bộ trưởng quyết định giao Cục Văn hóa cơ sở chủ trì tổ chức liên hoan vào tháng 7/2013.
+WEB_PAGE = """Theo đó, Bộ trưởng quyết định giao Cục Văn hóa cơ sở chủ trì tổ chức liên hoan \
+vào tháng 7/2013.
 
 Bình luận
 
