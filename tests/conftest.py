@@ -96,24 +96,56 @@ class Ran:
     seconds: float
 
 
+# A fresh, small interpreter that runs the measured command and reports its peak memory: a
+# process forked from the test process starts with the test process's pages resident, and
+# Linux keeps that high-water mark across exec, so measuring a direct child would count
+# whatever the test process holds by then.
+_LAUNCHER = """
+import os, signal, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+def forward(sig, frame):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(sig, forward)
+_, status, usage = os.wait4(pid, 0)
+with open(os.environ["KTTT_TEST_MAXRSS"], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
 def run_kttt(args: Sequence[str], *, prefix: Sequence[str] = (), stdout_to: str | None = None,
              timeout: float = 120) -> Ran:
     """Run `python -m kttt_extract ARGS` as a program (after `prefix`, a command such as
     setpriv; with stdout going to `stdout_to` when given) and measure it."""
     import selectors
     import signal
+    import tempfile
     import time
 
     started = time.monotonic()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     argv = [*prefix, sys.executable, "-m", "kttt_extract", *args]
+    fd, rss_file = tempfile.mkstemp(prefix="kttt-maxrss-")
+    os.close(fd)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child execs at once
+        os.setpgid(0, 0)  # a group of its own, so that a timeout ends the command too
         target = os.open(stdout_to, os.O_WRONLY) if stdout_to else out_w
         os.dup2(target, 1)
         os.dup2(err_w, 2)
-        os.execvp(argv[0], argv)
+        os.environ["KTTT_TEST_MAXRSS"] = rss_file
+        os.execv(sys.executable, [sys.executable, "-c", _LAUNCHER, *argv])
     os.close(out_w)
     os.close(err_w)
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
@@ -122,7 +154,8 @@ def run_kttt(args: Sequence[str], *, prefix: Sequence[str] = (), stdout_to: str 
             sel.register(fd, selectors.EVENT_READ)
         while sel.get_map():
             if time.monotonic() - started > timeout:
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
             for key, _ in sel.select(1.0):
                 data = os.read(key.fd, 65536)
                 if data:
@@ -131,10 +164,15 @@ def run_kttt(args: Sequence[str], *, prefix: Sequence[str] = (), stdout_to: str 
                     sel.unregister(key.fd)
                     os.close(key.fd)
     _, status, usage = os.wait4(pid, 0)
+    try:
+        with open(rss_file, encoding="ascii") as fh:
+            max_rss_kb = float(fh.read() or usage.ru_maxrss)
+    finally:
+        os.unlink(rss_file)
     return Ran(os.waitstatus_to_exitcode(status),
                b"".join(chunks[out_r]).decode("utf-8", "replace"),
                b"".join(chunks[err_r]).decode("utf-8", "replace"),
-               usage.ru_maxrss / 1024, time.monotonic() - started)
+               max_rss_kb / 1024, time.monotonic() - started)
 
 
 def unprivileged() -> list[str]:
