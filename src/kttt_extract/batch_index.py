@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kttt_extract.batch_pool import Entry
-from kttt_extract.emit.atomic import check_target
+from kttt_extract.emit.atomic import check_target, write_atomic_chunks
 from kttt_extract.errors import OutputError, reason
 
 INDEX = "manifest.sqlite"
@@ -339,33 +338,15 @@ class Index:
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
-    """Write text lines to a temporary file beside `path`, fsync it, rename it over `path`."""
-    target = check_target(path)
-    name = str(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {reason(exc)}", path=name) from None
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)
-        with os.fdopen(fd, "wb") as fh:
-            buffer: list[str] = []
-            for line in lines:
-                buffer.append(line)
-                if len(buffer) >= 1000:
-                    fh.write("".join(buffer).encode("utf-8", "surrogateescape"))
-                    buffer.clear()
-            fh.write("".join(buffer).encode("utf-8", "surrogateescape"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OutputError(f"cannot write: {reason(exc)}", path=name) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write text lines atomically (temporary file, fsync, rename), a thousand at a time."""
+    write_atomic_chunks(path, _batches(lines))
+
+
+def _batches(lines: Iterable[str], size: int = 1000) -> Iterator[bytes]:
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= size:
+            yield "".join(buffer).encode("utf-8", "surrogateescape")
+            buffer.clear()
+    yield "".join(buffer).encode("utf-8", "surrogateescape")

@@ -33,17 +33,14 @@ from kttt_extract.cli.options import (
     load_options,
     rule_limits,
 )
-from kttt_extract.cli.outputs import STDIN, Sink, UsageError
+from kttt_extract.cli.outputs import STDIN, Sink, UsageError, write_stdout
 from kttt_extract.cli.outputs import plan as make_plan
 from kttt_extract.cli.progress import Display, run_with_stages, send_stage
 from kttt_extract.errors import (
-    STDOUT,
     Interrupted,
     KtttError,
-    OutputError,
     SomeFailed,
     printable,
-    reason,
 )
 
 if TYPE_CHECKING:
@@ -141,18 +138,6 @@ def _text(job: _Job) -> bytes:
     ruleset = load_rules(job.rules, limits=job.rule_limits)
     loaded = load(job.file, replace(job.options, rules=ruleset))
     return (normal_text(loaded, ruleset).text + "\n").encode("utf-8")
-
-
-def write_stdout(data: bytes) -> None:
-    """Write the payload to stdout; a full or failing stdout is an OutputError (exit 10)."""
-    try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write: {reason(exc)}", path=STDOUT) from None
 
 
 def _read_stdin(max_bytes: int) -> bytes:

@@ -143,7 +143,7 @@ class Sink:
                          follow_links=True)
             self.written.append(name)
         elif p.target is None and p.fmt != "xlsx":
-            self._stdout(self._part(name, data, result, first=not self.written))
+            write_stdout(self._part(name, data, result, first=not self.written))
             self.written.append(name)
         else:
             self.held.append((name, data, result))
@@ -169,7 +169,7 @@ class Sink:
             data = b"".join(self._part(name, raw, result, first=i == 0)
                             for i, (name, raw, result) in enumerate(self.held))
         if p.target is None:
-            self._stdout(data)
+            write_stdout(data)
         else:
             from kttt_extract.emit.atomic import write_atomic
 
@@ -177,19 +177,19 @@ class Sink:
                 (n for n in p.inputs if n != STDIN), None), follow_links=True)
         self.written.extend(name for name, _, _ in self.held)
 
-    @staticmethod
-    def _stdout(data: bytes) -> None:
-        try:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write: {reason(exc)}", path=STDOUT) from None
-
     def needs(self) -> tuple[bool, bool]:
         """(a rendering per document, the Result itself) that the child must send back."""
         result = self.plan.fmt in NEEDS_RESULT
         return not result, result
 
+
+def write_stdout(data: bytes) -> None:
+    """Write the payload to stdout; a full or failing stdout is an OutputError (exit 10)."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write: {reason(exc)}", path=STDOUT) from None

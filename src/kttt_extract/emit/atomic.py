@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from kttt_extract.errors import OutputError, reason
@@ -64,6 +65,12 @@ def write_atomic(path: Path | str, data: bytes, *, protect: Path | str | None = 
                  follow_links: bool = False) -> None:
     """Write to a temporary file in the same folder, fsync it, then rename over `path`
     (see `check_target` for what is refused)."""
+    write_atomic_chunks(path, (data,), protect=protect, follow_links=follow_links)
+
+
+def write_atomic_chunks(path: Path | str, chunks: Iterable[bytes], *,
+                        protect: Path | str | None = None, follow_links: bool = False) -> None:
+    """`write_atomic` for content made as it is written (a manifest streamed from an index)."""
     target = check_target(path, protect=protect, follow_links=follow_links)
     name = str(path)
     try:
@@ -77,7 +84,8 @@ def write_atomic(path: Path | str, data: bytes, *, protect: Path | str | None = 
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -75,3 +75,14 @@ def span_end(start: str, amount: int, unit: str) -> str | None:
         day = min(first.day, calendar.monthrange(year, month)[1])
         return (dt.date(year, month, day) - dt.timedelta(days=1)).isoformat()
     return None
+
+
+def partial_iso(groups: dict[str, str | None]) -> str:
+    """The date a match names, as precisely as it names it: "2023", "2023-05", "2023-05-12"
+    (groups `y`, and `m` and `d` when written)."""
+    iso = str(groups["y"])
+    if groups.get("m"):
+        iso += f"-{int(str(groups['m'])):02d}"
+        if groups.get("d"):
+            iso += f"-{int(str(groups['d'])):02d}"
+    return iso

@@ -10,6 +10,7 @@ import regex
 
 from kttt_extract.extractors.agencies import canonical
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.dates import partial_iso
 from kttt_extract.extractors.letterhead import cased, compose_issuer, header_cells, issuer_lines
 from kttt_extract.model import Document, Notice, Para, Reference, Signature, SignerInfo
 from kttt_extract.ruleset.slots import Matcher, Pattern, Rule, Slots, Table
@@ -113,12 +114,7 @@ def _date(m: regex.Match[str] | None) -> tuple[str | None, str | None]:
     if m is None:
         return None, None
     g = m.groupdict()
-    date = g["y"]
-    if g.get("m"):
-        date += f"-{int(g['m']):02d}"
-        if g.get("d"):
-            date += f"-{int(g['d']):02d}"
-    return " ".join(g["place"].split()), date
+    return " ".join(g["place"].split()), partial_iso(g)
 
 
 def _position(ctx: Context, caps: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.dates import partial_iso
 from kttt_extract.ruleset.slots import Pattern, Slots
 
 TITLE_PARAS = 4  # the kind line and the lines of the title that follow it
@@ -47,13 +48,7 @@ def _issue_date(ctx: Context) -> str | None:
             continue
         m = pattern.search(ctx.text, para.span[0], para.span[1], timeout=1.0)
         if m:
-            g = m.groupdict()
-            iso = g["y"]
-            if g.get("m"):
-                iso += f"-{int(g['m']):02d}"
-                if g.get("d"):
-                    iso += f"-{int(g['d']):02d}"
-            return iso
+            return partial_iso(m.groupdict())
     return None
 
 

@@ -264,16 +264,31 @@ def load_rules(*dirs: Path | str | None, limits: RuleLimits | None = None) -> Ru
 def merge_fragments(files: Iterable[tuple[Path, Path, RuleFile, Where]]) -> dict[str, str]:
     """The fragments of the files in load order (a later directory replaces a name); a name
     twice in one directory, a fragment with spaces, or one that does not compile is an error."""
+    out, problems = collect_fragments(files)
+    if problems:
+        path, line, col, message = problems[0]
+        raise RuleFileError(message, path=str(path), line=line, col=col)
+    return out
+
+
+FragmentProblem = tuple[Path, int, int, str]  # file, line, column, message
+
+
+def collect_fragments(files: Iterable[tuple[Path, Path, RuleFile, Where]]
+                      ) -> tuple[dict[str, str], list[FragmentProblem]]:
+    """The fragments in force and every problem with them, in file order (see
+    `merge_fragments`); a name defined twice keeps its first definition."""
     out: dict[str, str] = {}
     first: dict[tuple[Path, str], Path] = {}
     where_of: dict[str, tuple[Path, Where]] = {}
+    problems: list[FragmentProblem] = []
     for folder, path, parsed, where in files:
         for name, source in parsed.fragments.items():
             line, col = nearest(where, ("fragments", name))
             if (folder, name) in first:
-                raise RuleFileError(f"fragment {{{name}}} defined twice (first in "
-                                    f"{first[folder, name].name})", path=str(path), line=line,
-                                    col=col)
+                problems.append((path, line, col, f"fragment {{{name}}} defined twice (first "
+                                                  f"in {first[folder, name].name})"))
+                continue
             first[folder, name] = path
             out[name] = source
             where_of[name] = (path, where)
@@ -282,9 +297,8 @@ def merge_fragments(files: Iterable[tuple[Path, Path, RuleFile, Where]]) -> dict
         if problem is not None:
             path, where = where_of[name]
             line, col = nearest(where, ("fragments", name))
-            raise RuleFileError(f"fragment {{{name}}}: {problem}", path=str(path), line=line,
-                                col=col)
-    return out
+            problems.append((path, line, col, f"fragment {{{name}}}: {problem}"))
+    return out, problems
 
 
 def fragment_problem(source: str, fragments: Mapping[str, str]) -> str | None:

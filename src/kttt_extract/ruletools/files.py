@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset.fragments import bare_layout
 from kttt_extract.ruleset.load import (
+    collect_fragments,
     compile_rule,
-    fragment_problem,
     parse_rule_text,
     rule_id_at,
     rule_positions,
@@ -98,30 +98,11 @@ def fragment_problems(folders: Sequence[Sequence[FileState]]
                       ) -> tuple[dict[str, str], list[Problem]]:
     """The fragments in force (a later directory replaces a name) and what is wrong with them:
     a name defined twice in one directory, spaces, a pattern that does not compile."""
-    merged: dict[str, str] = {}
-    where: dict[str, tuple[FileState, str]] = {}
-    problems: list[Problem] = []
-    for folder in folders:
-        seen: dict[str, FileState] = {}
-        for state in folder:
-            for name, source in (state.parsed.fragments if state.parsed else {}).items():
-                line, col = nearest(state.where, ("fragments", name))
-                if name in seen:
-                    problems.append(Problem(str(state.path), line, col, None,
-                                            f"fragment {{{name}}} defined twice (first in "
-                                            f"{seen[name].path.name})", code="fragment"))
-                    continue
-                seen[name] = state
-                merged[name] = source
-                where[name] = (state, name)
-    for name, source in merged.items():
-        problem = fragment_problem(source, merged)
-        if problem is not None:
-            state, _ = where[name]
-            line, col = nearest(state.where, ("fragments", name))
-            problems.append(Problem(str(state.path), line, col, None,
-                                    f"fragment {{{name}}}: {problem}", code="fragment"))
-    return merged, problems
+    files = [(state.path.parent, state.path, state.parsed, state.where)
+             for folder in folders for state in folder if state.parsed]
+    merged, found = collect_fragments(files)
+    return merged, [Problem(str(path), line, col, None, message, code="fragment")
+                    for path, line, col, message in found]
 
 
 def lint_rule(rule: Rule, state: FileState, i: int) -> list[Problem]:
