@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,15 @@ settings.register_profile("fuzz", max_examples=_FUZZ, derandomize=True, deadline
 settings.register_profile("fuzz-random", max_examples=_FUZZ, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Compiled rule sets are stored in a folder of this run (ruleset.stored), never in the user's
+# cache; the programs the tests start inherit it.
+_STORE = tempfile.mkdtemp(prefix="kttt-rule-store-")
+os.environ["KTTT_CACHE_DIR"] = _STORE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_STORE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import regex
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset.fragments import FragmentError, bare_layout, expand
 from kttt_extract.ruleset.patterncost import expansion
 from kttt_extract.ruleset.schema import Position, Rule, RuleFile
+from kttt_extract.ruleset.stored import RuleStore
 from kttt_extract.ruleset.yamlread import (
     Pos,
     RuleLimits,
@@ -231,6 +232,12 @@ class RuleSet:
         found: T = self._built[key]
         return found
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickled rule set (ruleset.stored) leaves out what was built from it."""
+        state = dict(self.__dict__)
+        state["_built"] = {}
+        return state
+
     def of(self, concern: str) -> Iterator[CompiledRule]:
         """Rules of one concern, highest priority first, then load order."""
         chosen = [r for r in self.rules.values() if r.concern == concern]
@@ -246,16 +253,34 @@ class _File:
     where: Where
 
 
-def load_rules(*dirs: Path | str | None, limits: RuleLimits | None = None) -> RuleSet:
-    """Load the shipped rules, then each extra directory in turn; later rules replace by id."""
+def load_rules(*dirs: Path | str | None, limits: RuleLimits | None = None,
+               store: RuleStore | Literal["default"] | None = "default") -> RuleSet:
+    """Load the shipped rules, then each extra directory in turn; later rules replace by id.
+
+    A rule set compiled before from the same files is read back from `store` (by default the
+    one the environment names, see ruleset.stored; None: compile every time)."""
     lim = limits or RuleLimits()
-    files: list[_File] = []
+    texts: list[tuple[Path, Path, str]] = []
     for folder in [shipped_rules_dir(), *(Path(d) for d in dirs if d is not None)]:
         if not folder.is_dir():
             raise RuleFileError("not a rule directory", path=str(folder))
-        for path in sorted(folder.glob("*.yaml")):
-            text = read_rule_text(path, lim)
-            files.append(_File(folder, path, text, *parse_rule_text(text, str(path), lim)))
+        texts.extend((folder, path, read_rule_text(path, lim))
+                     for path in sorted(folder.glob("*.yaml")))
+    chosen = RuleStore.default() if store == "default" else store
+    if chosen is None:
+        return compile_rule_texts(texts, lim)
+    key = chosen.key(((path, text) for _, path, text in texts), lim)
+    found = chosen.get(key, RuleSet)
+    if found is None:
+        found = compile_rule_texts(texts, lim)
+        chosen.put(key, found)
+    return found
+
+
+def compile_rule_texts(texts: Iterable[tuple[Path, Path, str]], lim: RuleLimits) -> RuleSet:
+    """The rule set of rule files read (folder, path, text), in load order."""
+    files = [_File(folder, path, text, *parse_rule_text(text, str(path), lim))
+             for folder, path, text in texts]
     fragments = merge_fragments((f.folder, f.path, f.parsed, f.where) for f in files)
     return assemble_rules([(f.folder, f.path, f.text, f.parsed, f.where) for f in files],
                           fragments)
