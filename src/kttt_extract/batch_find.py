@@ -61,17 +61,27 @@ def find_inputs(in_dir: Path, pattern: str | None = None, exclude: Path | None =
         found.append(Found(rel, str(where), UnreadableInput(
             f"cannot list folder: {reason(exc)}", hint="its files were not read")))
 
-    for top, dirs, files in os.walk(in_dir, onerror=cannot_list):
-        here = Path(top)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip]
-        prefix = Path(top).relative_to(in_dir).as_posix()
-        for name in files:
-            rel = name if prefix == "." else f"{prefix}/{name}"
-            if name.startswith(".") or not _matches(rel, pattern):
+    pending = [(str(in_dir), "")]
+    while pending:
+        top, prefix = pending.pop()
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            cannot_list(exc)
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            src = os.path.join(top, name)
-            problem, info = _problem(src, root, follow_links, max_bytes)
-            found.append(Found(printable(rel), src, problem, info))
+            rel = entry.name if not prefix else f"{prefix}/{entry.name}"
+            if _is_folder(entry):
+                if not entry.is_symlink() and Path(entry.path).resolve() != skip:
+                    pending.append((entry.path, rel))
+                continue
+            if not _matches(rel, pattern):
+                continue
+            problem, info = _problem(entry, root, follow_links, max_bytes)
+            found.append(Found(printable(rel), entry.path, problem, info))
     return _unclash(sorted(found, key=lambda f: (f.rel, f.src)))
 
 
@@ -83,11 +93,19 @@ def _matches(rel: str, pattern: str | None) -> bool:
     return fnmatchcase(PurePosixPath(rel).name, pattern)
 
 
-def _problem(path: str, root: Path, follow_links: bool, max_bytes: int | None
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder too: it is not entered
+    except OSError:
+        return False
+
+
+def _problem(entry: os.DirEntry[str], root: Path, follow_links: bool, max_bytes: int | None
              ) -> tuple[KtttError | None, os.stat_result | None]:
-    """Why `path` cannot be read as a document, decided without opening it (None if it can),
-    and its `stat`."""
-    if not follow_links and os.path.islink(path):
+    """Why the file `entry` cannot be read as a document, decided without opening it (None if
+    it can), and its `stat`."""
+    path = entry.path
+    if not follow_links and entry.is_symlink():
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(root):
             return OutsideLink("a symbolic link to a file outside the input folder",

@@ -3,15 +3,16 @@ unchanged), failed before reading, or run.
 
 An input is decided from its row in the output folder's index (batch_index.py): size and mtime
 first, its SHA-256 only when they differ. Inputs come sorted, so the rows of a few thousand are
-read with one range query; each output folder is resolved once.
+read with one range query; each output folder is resolved and listed once (no `lstat` per
+file).
 """
 
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from kttt_extract.batch_find import Found
 from kttt_extract.batch_index import INDEX, SIDE_FILES, Index, Previous, Stat
@@ -26,6 +27,7 @@ TABLE_FILES = (*(f"{t}.csv" for t in TABLES), XLSX)
 # the names the run writes at the top of the output folder: no input folder may take one
 RESERVED = frozenset({MANIFEST, PARTIAL, INDEX, *SIDE_FILES, *TABLE_FILES})
 PLAN_CHUNK = 2000  # inputs decided per query of the index
+_Kind = Literal["file", "link", "other"]
 
 
 class UnsafePath(KtttError):
@@ -42,21 +44,33 @@ class Folders:
         self.root = str(out_dir.resolve())
         self.inside = os.path.join(self.root, "")
         self.resolved: dict[str, str] = {}
+        self.listed: dict[str, dict[str, _Kind]] = {}
 
     def resolve(self, target: str) -> tuple[str, bool]:
         """`os.path.realpath(target)` (from its folder's, when the file is no link), and
-        whether a regular file is there, from one `lstat`."""
+        whether a regular file is there, from one listing of its folder."""
         folder, name = os.path.split(target)
         parent = self.resolved.get(folder)
         if parent is None:
             parent = self.resolved[folder] = str(Path(folder).resolve())
-        try:
-            mode = os.lstat(target).st_mode
-        except OSError:
-            return os.path.join(parent, name), False
-        if stat.S_ISLNK(mode):
+        kind = self._names(folder).get(name)
+        if kind == "link":
             return str(Path(target).resolve()), os.path.isfile(target)
-        return os.path.join(parent, name), stat.S_ISREG(mode)
+        return os.path.join(parent, name), kind == "file"
+
+    def _names(self, folder: str) -> dict[str, _Kind]:
+        """The entries of an output folder, listed once: each a file, a link or other."""
+        names = self.listed.get(folder)
+        if names is None:
+            names = self.listed[folder] = {}
+            try:
+                with os.scandir(folder) as entries:
+                    for e in entries:
+                        names[e.name] = ("link" if e.is_symlink() else
+                                         "file" if e.is_file(follow_symlinks=False) else "other")
+            except OSError:  # not there yet, or not listable: nothing is done there
+                pass
+        return names
 
 
 def output_path(out_dir: Path, rel: str, folders: Folders | None = None) -> Path:
