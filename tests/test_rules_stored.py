@@ -12,8 +12,8 @@ import pytest
 from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset import RuleSet, load_rules, shipped_rules_dir
 from kttt_extract.ruleset import load as load_mod
+from kttt_extract.ruleset.ruletext import RuleLimits
 from kttt_extract.ruleset.stored import CACHE_ENV, MAX_ENTRIES, RuleStore, store_dir
-from kttt_extract.ruleset.yamlread import RuleLimits
 
 EXTRA = """\
 concern: targets

@@ -22,16 +22,9 @@ from pydantic import ValidationError
 from kttt_extract.errors import RuleFileError
 from kttt_extract.ruleset.fragments import FragmentError, bare_layout, expand
 from kttt_extract.ruleset.patterncost import expansion
+from kttt_extract.ruleset.ruletext import Pos, RuleLimits, Where, nearest, read_rule_text
 from kttt_extract.ruleset.schema import Position, Rule, RuleFile
 from kttt_extract.ruleset.stored import RuleStore
-from kttt_extract.ruleset.yamlread import (
-    Pos,
-    RuleLimits,
-    Where,
-    compose,
-    nearest,
-    read_rule_text,
-)
 from kttt_extract.textnorm import fold_tones
 
 T = TypeVar("T")
@@ -64,6 +57,8 @@ def read_rule_file(path: Path, limits: RuleLimits | None = None) -> tuple[RuleFi
 
 def parse_rule_text(text: str, name: str, limits: RuleLimits) -> tuple[RuleFile, Where]:
     """Parse and validate the text of the rule file `name` (the first error is raised)."""
+    from kttt_extract.ruleset.yamlread import compose  # YAML only when a file is parsed
+
     composed = compose(text, name, limits)
     if composed.data is None:
         raise RuleFileError("empty rule file", path=name)

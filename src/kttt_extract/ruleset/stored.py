@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from kttt_extract.ruleset.yamlread import RuleLimits
+    from kttt_extract.ruleset.ruletext import RuleLimits
 
 T = TypeVar("T")
 

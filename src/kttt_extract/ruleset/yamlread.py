@@ -8,32 +8,21 @@ aliases are counted as they are expanded (an alias bomb), and a node inside itse
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kttt_extract.errors import KtttError, RuleFileError
-from kttt_extract.fileio import MB, read_regular
+from kttt_extract.errors import RuleFileError
+from kttt_extract.ruleset.ruletext import RuleLimits, Where
 
 try:  # the C parser is eight times faster; PyYAML wheels ship it
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-Pos = tuple[int, int]
-Where = dict[tuple[Any, ...], Pos]
 # the tags a rule file may carry (YAML's core schema); any other tag is refused where it stands
 _TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
     "str", "int", "float", "bool", "null", "timestamp", "map", "seq", "binary", "merge"))
-
-
-@dataclass(frozen=True)
-class RuleLimits:
-    """Limits on reading rule files (`--max-rule-size`, `--max-aliases`)."""
-
-    max_bytes: int = 5 * MB  # a rule file larger than this is refused (shipped: under 0.2 MB)
-    max_aliases: int = 1000  # uses of YAML aliases, counted as the data is expanded
 
 
 @dataclass(frozen=True)
@@ -58,22 +47,6 @@ class _Walk:
     seen: set[int] = field(default_factory=set)  # ids of the collection nodes already expanded
     open: set[int] = field(default_factory=set)  # ids of the collection nodes being expanded
     aliases: int = 0
-
-
-def read_rule_text(path: Path, limits: RuleLimits) -> str:
-    """The text of a rule file: a regular file, UTF-8, within the size limit."""
-    name = str(path)
-    try:
-        data = read_regular(path, limits.max_bytes)
-    except KtttError as exc:
-        message = exc.message.replace("raise it with --max-size", "raise it with --max-rule-size")
-        hint = (exc.hint or "").replace("--max-size", "--max-rule-size") or None
-        raise RuleFileError(f"cannot read rule file: {message}" + (f" ({hint})" if hint else ""),
-                            path=name) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RuleFileError("rule file is not UTF-8", path=name) from None
 
 
 def compose(text: str, name: str, limits: RuleLimits) -> Composed:
@@ -160,10 +133,3 @@ def _scalar(node: yaml.ScalarNode, walk: _Walk) -> Any:
         what = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
         raise RuleFileError(f"invalid YAML value: {what}", path=walk.file, line=line,
                             col=col) from None
-
-
-def nearest(where: Where, loc: tuple[Any, ...]) -> Pos:
-    """The position of `loc`, or of its nearest parent that has one."""
-    while loc and loc not in where:
-        loc = loc[:-1]
-    return where.get(loc, (1, 1))

@@ -28,8 +28,8 @@ from kttt_extract.ruleset.load import (
     RuleSet,
     shipped_rules_dir,
 )
+from kttt_extract.ruleset.ruletext import RuleLimits
 from kttt_extract.ruleset.slots import Slots
-from kttt_extract.ruleset.yamlread import RuleLimits
 from kttt_extract.ruletools.check_registry import registry_problems
 from kttt_extract.ruletools.contract import check_contract
 from kttt_extract.ruletools.examples import ExampleRunner, Extractor, Outcome, examples_of

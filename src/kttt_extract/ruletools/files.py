@@ -17,8 +17,9 @@ from kttt_extract.ruleset.load import (
     rule_id_at,
     rule_positions,
 )
+from kttt_extract.ruleset.ruletext import RuleLimits, nearest, read_rule_text
 from kttt_extract.ruleset.schema import Rule, RuleFile
-from kttt_extract.ruleset.yamlread import RuleLimits, compose, nearest, read_rule_text
+from kttt_extract.ruleset.yamlread import compose
 from kttt_extract.ruletools.report import FileState, Problem
 from kttt_extract.ruletools.timing import SLOW_SECONDS, slow_input
 from kttt_extract.textnorm import fold_tones

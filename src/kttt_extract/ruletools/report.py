@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kttt_extract.ruleset.load import CompiledRule
+from kttt_extract.ruleset.ruletext import Pos, Where
 from kttt_extract.ruleset.schema import RuleFile
-from kttt_extract.ruleset.yamlread import Pos, Where
 
 if TYPE_CHECKING:
     from kttt_extract.ruletools.examples import Outcome
