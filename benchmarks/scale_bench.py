@@ -13,6 +13,8 @@ Printed, in one run:
 - the time and peak RSS of a rerun with nothing to do over N synthetic manifest entries (tiny
   inputs, their JSON and a manifest claiming them done): the first rerun builds the index from
   the manifest (hashing every input once), the second finds everything by size and mtime;
+- for a one-page PDF, whole processes taken in turn: `kttt extract` with the rule store warm
+  and switched off, against `python -c "import pdfplumber"` (median CPU and wall);
 - with --long, the time of `extract()` on one long synthetic plan of each page count (the
   sample bodies one after another under one header) and the ratio of the last to the first, in
   wall and in CPU seconds (on a shared machine the CPU ratio is the one to read).
@@ -246,15 +248,51 @@ def report_long(root: Path, sizes: list[int]) -> None:
               f"{p1 / p0:.2f}")
 
 
+def report_startup(root: Path, runs: int) -> None:
+    """Whole processes, taken in turn: `python -c "import pdfplumber"` against `kttt extract` of
+    a one-page PDF with the rule store warm and switched off; medians of CPU and wall time."""
+    one = root / "one-page.pdf"
+    build_pdf(plain_lines(sorted(source_texts().items())[0][1])[:30], one)
+    env = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed
+    kttt = [sys.executable, "-m", "kttt_extract", "extract", str(one), "-o",
+            str(root / "one.json")]
+    commands = {
+        'python -c "import pdfplumber"': ([sys.executable, "-c", "import pdfplumber"], env),
+        "kttt extract, rule store warm": (kttt, {**env, "KTTT_CACHE_DIR": str(root / "store")}),
+        "kttt extract, rule store off": (kttt, {**env, "KTTT_CACHE_DIR": "off"}),
+    }
+    for argv, cmd_env in commands.values():  # byte code written, the store filled
+        subprocess.run(argv, env=cmd_env, check=True, capture_output=True)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (argv, cmd_env) in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(argv, env=cmd_env, check=True, capture_output=True)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            times[name].append((cpu, wall))
+    base = statistics.median(c for c, _ in times['python -c "import pdfplumber"'])
+    print(f"\none-page PDF, whole processes, median of {runs} taken in turn:")
+    for name, got in times.items():
+        cpu = statistics.median(c for c, _ in got)
+        wall = statistics.median(w for _, w in got)
+        print(f"  {name:<32} {cpu:5.2f}s CPU {wall:5.2f}s wall  x{cpu / base:4.1f} CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=60, help="PDFs for the throughput runs")
     parser.add_argument("--entries", type=int, default=100_000,
                         help="synthetic manifest entries for the rerun")
     parser.add_argument("--long", default="", help="page counts of long plans, e.g. 1000,3000")
+    parser.add_argument("--startup-runs", type=int, default=7,
+                        help="runs of each whole-process command for the one-page figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kttt-scale-") as tmp:
         root = Path(tmp)
+        report_startup(root, args.startup_runs)
         report_throughput(root, args.count)
         report_rerun(root, args.entries)
         if args.long:
