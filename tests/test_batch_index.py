@@ -122,3 +122,40 @@ def test_force_redoes_everything_and_a_rerun_skips_again(tmp_path: Path) -> None
     summary = run_batch(src, out, BatchOptions(jobs=2, force=True))
     assert summary.ok == 4
     assert run_batch(src, out, FAST).skipped == 4
+
+
+def test_each_output_folder_is_listed_once_per_pass(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """At archive scale an output folder holds thousands of JSON files: planning and the
+    roll-ups list each folder once, not once per file (that was quadratic)."""
+    src, out = _folder(tmp_path / "in", count=12), tmp_path / "out"
+    run_batch(src, out, FAST)
+    (out / INDEX).unlink()  # the next run rebuilds the index and writes the tables again
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counted(path: Any = ".") -> Any:
+        listed.append(os.path.realpath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(batch_plan.os, "scandir", counted)
+    summary = run_batch(src, out, FAST)
+    assert summary.skipped == 12
+    outputs = [p for p in listed if p.startswith(os.path.realpath(out))]
+    folders = sorted(os.path.realpath(out / d) for d in ("", "d0", "d1"))  # broken.pdf at top
+    assert sorted(set(outputs)) == folders
+    assert len(outputs) <= 2 * len(folders)  # the plan's pass and the roll-ups' pass
+
+
+def test_an_output_that_is_a_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    src, out = _folder(tmp_path / "in", count=2), tmp_path / "out"
+    run_batch(src, out, FAST)
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text("{}", encoding="utf-8")
+    (out / "d0" / "kh-0.md.json").unlink()
+    (out / "d0" / "kh-0.md.json").symlink_to(outside)
+    (src / "d0" / "kh-0.md").write_text(PLAN.format(n=7), encoding="utf-8")
+    summary = run_batch(src, out, FAST)
+    assert summary.failed >= 1
+    assert _manifest(out)["d0/kh-0.md"]["code"] == "unsafe-path"
+    assert outside.read_text(encoding="utf-8") == "{}"

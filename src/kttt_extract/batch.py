@@ -31,6 +31,7 @@ from kttt_extract.batch_plan import MANIFEST as MANIFEST
 from kttt_extract.batch_plan import PARTIAL as PARTIAL
 from kttt_extract.batch_plan import RESERVED as RESERVED
 from kttt_extract.batch_plan import TABLE_FILES, plan
+from kttt_extract.batch_plan import Folders as Folders
 from kttt_extract.batch_plan import UnsafePath as UnsafePath
 from kttt_extract.batch_plan import output_path as output_path
 from kttt_extract.batch_pool import (
@@ -339,11 +340,12 @@ def write_rollups(out_dir: Path, entries: Iterable[Entry]) -> list[str]:
     returns the paths whose JSON could not be read back."""
     tables = Rollup()
     problems: list[str] = []
+    folders = Folders(out_dir)
     for entry in entries:
         if entry.status == "error":
             continue
         try:
-            path = output_path(out_dir, entry.path)
+            path = output_path(out_dir, entry.path, folders)
             tables.add(json.loads(read_regular(path, MAX_MANIFEST)))
         except (OSError, ValueError, KeyError, TypeError, KtttError):
             problems.append(entry.path)

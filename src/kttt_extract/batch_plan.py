@@ -75,7 +75,8 @@ class Folders:
 
 def output_path(out_dir: Path, rel: str, folders: Folders | None = None) -> Path:
     """OUT_DIR/<rel>.json, refusing any name or symlink that would lead outside OUT_DIR and any
-    folder named like one of the run's own files (`targets.csv/`)."""
+    folder named like one of the run's own files (`targets.csv/`). For many paths pass one
+    `folders`: each folder is then listed once, not once per path."""
     return Path(_output(rel, folders or Folders(out_dir))[0])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kttt_extract.batch import MANIFEST, PARTIAL, output_path, read_manifest
+from kttt_extract.batch import MANIFEST, PARTIAL, Folders, output_path, read_manifest
 from kttt_extract.emit.report import Doc
 from kttt_extract.errors import KtttError
 from kttt_extract.fileio import read_regular
@@ -22,11 +22,12 @@ def read_folder(folder: Path) -> tuple[list[Doc], list[str]]:
     problems: list[str] = []
     if (folder / MANIFEST).exists() or (folder / PARTIAL).exists():
         entries = read_manifest(folder)
+        folders = Folders(folder)
         for rel in sorted(entries):
             if entries[rel].status == "error":
                 continue
             try:
-                docs.append((rel, _read(output_path(folder, rel))))
+                docs.append((rel, _read(output_path(folder, rel, folders))))
             except (OSError, ValueError, TypeError, KeyError) as exc:
                 problems.append(f"{rel}: {type(exc).__name__}")
             except KtttError as exc:  # an unsafe path, a file that is not regular
