@@ -60,10 +60,6 @@ class Stat:
     size: int
     mtime_ns: int
 
-    @classmethod
-    def of(cls, info: os.stat_result) -> Stat:
-        return cls(info.st_size, info.st_mtime_ns)
-
 
 @dataclass(frozen=True)
 class Previous:

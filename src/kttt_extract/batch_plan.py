@@ -122,7 +122,7 @@ def _decide(item: Found, prev: Previous | None, folders: Folders, max_bytes: int
         if item.problem is not None:
             raise item.problem
         out, there = _output(item.rel, folders)
-        info = Stat.of(item.stat) if item.stat is not None else None
+        info = Stat(*item.stat) if item.stat is not None else None
         done = there and prev is not None and _done(prev.entry, version)
         if done and prev is not None and info is not None and prev.stat == info:
             return _skipped(prev.entry), info
