@@ -44,7 +44,6 @@ from kttt_extract.batch_pool import (
 from kttt_extract.batch_pool import Entry as Entry  # re-exported: the manifest line
 from kttt_extract.batch_pool import FileTimeout as FileTimeout
 from kttt_extract.batch_pool import Status as Status
-from kttt_extract.emit.atomic import write_atomic
 from kttt_extract.emit.rollup import DOC_COLUMNS as DOC_COLUMNS  # re-exported: the table layout
 from kttt_extract.emit.rollup import Rollup
 from kttt_extract.emit.rollup import item_columns as item_columns
@@ -338,17 +337,16 @@ def _rollups(out_dir: Path, index: Index) -> list[str]:
 def write_rollups(out_dir: Path, entries: Iterable[Entry]) -> list[str]:
     """targets.csv, deadlines.csv, tasks.csv and rollup.xlsx over every ok or skipped document;
     returns the paths whose JSON could not be read back."""
-    tables = Rollup()
     problems: list[str] = []
     folders = Folders(out_dir)
-    for entry in entries:
-        if entry.status == "error":
-            continue
-        try:
-            path = output_path(out_dir, entry.path, folders)
-            tables.add(json.loads(read_regular(path, MAX_MANIFEST)))
-        except (OSError, ValueError, KeyError, TypeError, KtttError):
-            problems.append(entry.path)
-    for name, data in tables.files():
-        write_atomic(out_dir / name, data)
+    with Rollup(out_dir) as tables:  # streamed: one document's rows in memory at a time
+        for entry in entries:
+            if entry.status == "error":
+                continue
+            try:
+                path = output_path(out_dir, entry.path, folders)
+                tables.add(json.loads(read_regular(path, MAX_MANIFEST)))
+            except (OSError, ValueError, KeyError, TypeError, KtttError):
+                problems.append(entry.path)
+        tables.commit()
     return problems

@@ -14,6 +14,7 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from kttt_extract.errors import OutputError, reason
 from kttt_extract.fileio import kind_of
@@ -71,29 +72,76 @@ def write_atomic(path: Path | str, data: bytes, *, protect: Path | str | None = 
 def write_atomic_chunks(path: Path | str, chunks: Iterable[bytes], *,
                         protect: Path | str | None = None, follow_links: bool = False) -> None:
     """`write_atomic` for content made as it is written (a manifest streamed from an index)."""
-    target = check_target(path, protect=protect, follow_links=follow_links)
-    name = str(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create its folder: {_why(exc)}", path=name) from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {_why(exc)}", path=name) from None
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
+    with AtomicFile(path, protect=protect, follow_links=follow_links) as out:
+        for chunk in chunks:
+            out.write(chunk)
+
+
+class AtomicFile:
+    """A file written under a temporary name beside `path` (see `check_target` for what is
+    refused), then fsynced and renamed over it by `commit()`; `discard()` removes it and leaves
+    `path` as it was. As a context manager: committed at the end of the block, discarded if
+    the block raises. Several may be open at once and committed together (the roll-ups)."""
+
+    def __init__(self, path: Path | str, *, protect: Path | str | None = None,
+                 follow_links: bool = False) -> None:
+        self.name = str(path)
+        self.target = check_target(path, protect=protect, follow_links=follow_links)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create its folder: {_why(exc)}", path=self.name
+                              ) from None
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp",
+                                            dir=self.target.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot write: {_why(exc)}", path=self.name) from None
+        self.file = os.fdopen(fd, "wb")
+        self.done = False
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
+        except OSError as exc:
+            self._failed(exc)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            self._failed(exc)
+
+    def commit(self) -> None:
+        """Make the written content the file's, whole."""
+        if self.done:
+            return
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.tmp, self.target)
+        except OSError as exc:
+            self._failed(exc)
+        self.done = True
+
+    def discard(self) -> None:
+        """Forget what was written; the file stays as it was."""
+        if self.done:
+            return
+        self.done = True
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OutputError(f"cannot write: {reason(exc)}", path=name) from None
-    except BaseException:
+            self.file.close()
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+            os.unlink(self.tmp)
+
+    def _failed(self, exc: OSError) -> NoReturn:
+        self.discard()
+        raise OutputError(f"cannot write: {reason(exc)}", path=self.name) from None
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()

@@ -8,11 +8,16 @@ documents give byte-identical files (see emit/sheets.py for the CSV and the stre
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kttt_extract.emit import readable
 from kttt_extract.emit.readable import Cell, TableName
+
+if TYPE_CHECKING:
+    from kttt_extract.emit.atomic import AtomicFile
 
 TABLES: tuple[TableName, ...] = ("targets", "deadlines", "tasks")
 DOC_COLUMNS = tuple(c.name for c in readable.DOC_COLUMNS)
@@ -33,25 +38,65 @@ def table_rows(table: TableName, doc: dict[str, Any]) -> Iterator[list[Cell]]:
 
 
 class Rollup:
-    """Rows of every table, gathered a document at a time, then rendered as files."""
+    """The roll-up files of a batch written as its documents are added, never held whole: the
+    rows of each CSV and of each sheet of the workbook go to a file as they come. `commit()`
+    puts every table in place (each file whole, the old one or the new), `discard()` leaves the
+    old ones as they were. Usable as a context manager that discards on an error."""
 
-    def __init__(self) -> None:
-        self.rows: dict[TableName, list[list[Cell]]] = {t: [] for t in TABLES}
+    def __init__(self, out_dir: Path) -> None:
+        from kttt_extract.emit.sheets import StreamedBook, csv_bytes
+
+        self.columns = {t: (*readable.DOC_COLUMNS, *readable.COLUMNS[t]) for t in TABLES}
+        self.scratch = tempfile.TemporaryDirectory(prefix="kttt-rollup-")
+        self.files: list[AtomicFile] = []
+        try:
+            self.csv = {t: self._open(out_dir / f"{t}.csv") for t in TABLES}
+            self.xlsx = self._open(out_dir / XLSX)
+            for table, out in self.csv.items():
+                out.write(csv_bytes(self.columns[table], ()))
+            self.book = StreamedBook(Path(self.scratch.name))
+            for table in TABLES:
+                self.book.add_sheet(table, self.columns[table])
+        except BaseException:
+            self.discard()
+            raise
+
+    def _open(self, path: Path) -> AtomicFile:
+        from kttt_extract.emit.atomic import AtomicFile
+
+        out = AtomicFile(path)
+        self.files.append(out)
+        return out
 
     def add(self, doc: dict[str, Any]) -> None:
         """Append a document's rows; a malformed document raises ValueError (or KeyError,
         TypeError) and adds nothing; the caller reports it."""
+        from kttt_extract.emit.sheets import csv_bytes
         from kttt_extract.model import Result
 
         result = Result.model_validate(doc)
+        rows = {t: list(readable.doc_rows(t, result)) for t in TABLES}
         for table in TABLES:
-            self.rows[table].extend(readable.doc_rows(table, result))
+            self.csv[table].write(csv_bytes((), rows[table], bom=False))
+            for row in rows[table]:
+                self.book.append(table, row)
 
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """(file name, content) for each CSV and then the workbook, each made when asked for."""
-        from kttt_extract.emit.sheets import Sheet, csv_bytes, xlsx_bytes
+    def commit(self) -> None:
+        """Every table in place: the CSVs, then the workbook."""
+        try:
+            self.book.save(self.xlsx.file)
+            for out in self.files:
+                out.commit()
+        finally:
+            self.discard()
 
-        columns = {t: (*readable.DOC_COLUMNS, *readable.COLUMNS[t]) for t in TABLES}
-        for table in TABLES:
-            yield f"{table}.csv", csv_bytes(columns[table], self.rows[table])
-        yield XLSX, xlsx_bytes(Sheet(t, columns[t], self.rows[t]) for t in TABLES)
+    def discard(self) -> None:
+        for out in self.files:
+            out.discard()
+        self.scratch.cleanup()
+
+    def __enter__(self) -> Rollup:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.discard()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from kttt_extract.emit.readable import Cell, Column
 
@@ -68,34 +69,57 @@ def column_letter(index: int) -> str:
 def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
     """A workbook with one sheet per table, made byte-stable (fixed zip and document dates)."""
     import io
+    import tempfile
 
-    from openpyxl import Workbook
+    with tempfile.TemporaryDirectory(prefix="kttt-xlsx-") as scratch:
+        book = StreamedBook(Path(scratch))
+        for sheet in sheets:
+            book.add_sheet(sheet.name, sheet.columns)
+            for row in sheet.rows:
+                book.append(sheet.name, row)
+        out = io.BytesIO()
+        book.save(out)
+    return out.getvalue()
 
-    book = Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(book, sheet)
-    buf = io.BytesIO()
-    book.save(buf)
-    return _stable_zip(buf.getvalue())
 
+class StreamedBook:
+    """A workbook written a row at a time in openpyxl's write-only mode (each sheet's rows go to
+    a file under `scratch` as they come, and may come in any order between sheets), saved
+    byte-stable by `save`."""
 
-def _write_sheet(book: Any, sheet: Sheet) -> None:
-    from openpyxl.styles import Font
+    def __init__(self, scratch: Path) -> None:
+        from openpyxl import Workbook
 
-    ws = book.create_sheet(sheet.name[:31])
-    for i, col in enumerate(sheet.columns, start=1):  # widths and panes precede the rows
-        ws.column_dimensions[column_letter(i)].width = col.width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    ws.append([_text_cell(ws, c.name, font=bold) for c in sheet.columns])
-    count = 1
-    for row in sheet.rows:
-        if count >= EXCEL_ROWS:  # Excel's limit; the CSV keeps every row
-            break
-        ws.append([_cell(ws, v) for v in row])
-        count += 1
-    last = column_letter(max(1, len(sheet.columns)))
-    ws.auto_filter.ref = f"A1:{last}{count}"
+        self.scratch = scratch
+        self.book = Workbook(write_only=True)
+        self.sheets: dict[str, tuple[Any, int, int]] = {}  # name -> (sheet, columns, rows)
+
+    def add_sheet(self, name: str, columns: Sequence[Column]) -> None:
+        """A sheet with its widths, frozen header row and header (these precede the rows)."""
+        from openpyxl.styles import Font
+
+        ws = self.book.create_sheet(name[:31])
+        for i, col in enumerate(columns, start=1):
+            ws.column_dimensions[column_letter(i)].width = col.width
+        ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        ws.append([_text_cell(ws, c.name, font=bold) for c in columns])
+        self.sheets[name] = (ws, len(columns), 1)
+
+    def append(self, name: str, row: Sequence[Cell]) -> None:
+        """One row of a sheet; rows past Excel's limit are dropped (the CSV keeps them)."""
+        ws, width, count = self.sheets[name]
+        if count < EXCEL_ROWS:
+            ws.append([_cell(ws, v) for v in row])
+            self.sheets[name] = (ws, width, count + 1)
+
+    def save(self, out: BinaryIO) -> None:
+        """Each sheet's filter over its rows, then the workbook, its zip made byte-stable."""
+        for ws, width, count in self.sheets.values():
+            ws.auto_filter.ref = f"A1:{column_letter(max(1, width))}{count}"
+        raw = self.scratch / "book.xlsx"
+        self.book.save(raw)
+        _stable_zip(raw, out)
 
 
 def _cell(ws: Any, value: Cell) -> Any:
@@ -122,19 +146,21 @@ def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
     return cell
 
 
-def _stable_zip(data: bytes) -> bytes:
-    import io
+def _stable_zip(raw: Path, out: BinaryIO) -> None:
+    """The zip `raw` copied entry by entry (streamed: a sheet may be large) with fixed dates."""
     import re
+    import shutil
     import zipfile
 
     stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            body = src.read(info.filename)
+            entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
             if info.filename == "docProps/core.xml":
-                body = stamp.sub(rb"\g<1>2000-01-01T00:00:00Z", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+                body = stamp.sub(rb"\g<1>2000-01-01T00:00:00Z", src.read(info.filename))
+                dst.writestr(entry, body)
+                continue
+            entry.file_size = info.file_size  # zip64 decided as writestr decides it
+            with src.open(info) as data, dst.open(entry, "w") as copy:
+                shutil.copyfileobj(data, copy, 1 << 20)
