@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,48 @@ def test_an_output_that_is_a_link_out_of_the_folder_is_refused(tmp_path: Path) -
     assert summary.failed >= 1
     assert _manifest(out)["d0/kh-0.md"]["code"] == "unsafe-path"
     assert outside.read_text(encoding="utf-8") == "{}"
+
+
+def _tables(out: Path) -> dict[str, bytes]:
+    return {n: (out / n).read_bytes() for n in TABLES}
+
+
+def test_tables_filled_during_the_run_are_the_tables_made_after_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent writes the roll-up rows while the workers run (batch_feed.py); the tables
+    are byte for byte those made from the index at the end."""
+    src, out = _folder(tmp_path / "in", count=9), tmp_path / "out"
+    monkeypatch.setattr(batch, "write_rollups", _refuse)  # the feed made them
+    summary = run_batch(src, out, FAST)
+    assert (summary.ok, summary.failed) == (9, 1)
+    made = _tables(out)
+    monkeypatch.undo()
+    index_entries = list(batch.read_manifest(out).values())
+    assert batch.write_rollups(out, sorted(index_entries, key=lambda e: e.path)) == []
+    assert _tables(out) == made
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_a_resumed_run_tables_the_documents_done_before(tmp_path: Path) -> None:
+    src, out = _folder(tmp_path / "in", count=6), tmp_path / "out"
+    run_batch(src, out, FAST)
+    first = _tables(out)
+    (src / "d1" / "kh-5.md").write_text(PLAN.format(n=6), encoding="utf-8")  # same text
+    (src / "d1" / "kh-3.md").write_text(PLAN.format(n=9), encoding="utf-8")  # another
+    summary = run_batch(src, out, FAST)
+    assert (summary.ok, summary.skipped) == (1, 5)  # kh-5 touched, not changed
+    targets = (out / "targets.csv").read_text(encoding="utf-8-sig")
+    assert "90 hợp tác xã" in targets and "40 hợp tác xã" not in targets
+    assert targets.count("\n") == first["targets.csv"].decode("utf-8-sig").count("\n")
+
+
+def test_a_run_stopped_early_tables_what_the_index_holds(tmp_path: Path) -> None:
+    src, out = _folder(tmp_path / "in", count=4), tmp_path / "out"
+    run_batch(src, out, FAST)
+    (src / "d0" / "kh-2.md").write_text(PLAN.format(n=8), encoding="utf-8")
+    summary = run_batch(src, out, replace(FAST, fail_fast=True))  # broken.pdf stops it
+    assert summary.failed == 1
+    made = _tables(out)
+    done = sorted(batch.read_manifest(out).values(), key=lambda e: e.path)
+    assert batch.write_rollups(out, done) == []
+    assert _tables(out) == made

@@ -22,6 +22,7 @@ from time import perf_counter
 from typing import Literal
 
 from kttt_extract import guard
+from kttt_extract.batch_feed import TableFeed
 from kttt_extract.batch_find import SUPPORTED as SUPPORTED  # re-exported
 from kttt_extract.batch_find import find_inputs
 from kttt_extract.batch_index import Index, Stat, entry_line, manifest_lines
@@ -270,31 +271,38 @@ def _run(src: Path, dst: Path, opts: BatchOptions, rules: RuleSet, progress: Pro
                         max_bytes=opts.load.max_bytes)
     journal = _Journal(dst, opts.force, len(found), progress)
     stopped: Entry | None = None
+    feed = TableFeed(dst, [f.rel for f in found], MAX_MANIFEST)
     try:
         jobs: list[Job] = []
         failed = False
-        for item, stat in plan(found, journal.index, dst, opts.load.max_bytes, rules.version):
+        decided = plan(found, journal.index, dst, opts.load.max_bytes, rules.version)
+        for i, (item, stat) in enumerate(decided):
             if isinstance(item, Job):
                 jobs.append(item)
                 journal.stats[item.rel] = stat
+                feed.started(i, item.rel)
             else:
                 journal.record(item, stat)
+                feed.decided(i, item)
                 failed = failed or item.status == "error"
         if not (opts.fail_fast and failed):
-            stopped = _execute(jobs, opts, rules, journal.record)
+            stopped = _execute(jobs, opts, rules, feed.recorder(journal.record),
+                               feed.step if jobs else None)
         journal.finish()
         summary = _summarise(journal.index, len(found), dst)
-        summary.rollup_problems = _rollups(dst, journal.index)
+        summary.rollup_problems = _rollups(dst, journal.index, feed if jobs else None)
     except BaseException:
+        feed.discard()
         journal.close()
         journal.index.close()
         raise
+    feed.discard()
     journal.index.close()
     return summary, (stopped if stopped is not None and stopped.code == OUTPUT_FAILED else None)
 
 
-def _execute(jobs: list[Job], opts: BatchOptions, rules: RuleSet, record: Record
-             ) -> Entry | None:
+def _execute(jobs: list[Job], opts: BatchOptions, rules: RuleSet, record: Record,
+             idle: Callable[[], None] | None = None) -> Entry | None:
     """Run the jobs on the engine the options name."""
     limits = guard.Limits(opts.timeout, opts.max_memory_mb)
     config = WorkerConfig(opts.load, limits, opts.keep_text)
@@ -306,7 +314,8 @@ def _execute(jobs: list[Job], opts: BatchOptions, rules: RuleSet, record: Record
     size = max(1, min(opts.jobs or os.cpu_count() or 1, len(jobs) or 1))
     with converted_ahead(jobs, size, opts.timeout) as cache:
         config = replace(config, load=replace(opts.load, office_cache=cache))
-        return execute(jobs, config, rules, record, workers=opts.jobs, fail_fast=opts.fail_fast)
+        return execute(jobs, config, rules, record, workers=opts.jobs, fail_fast=opts.fail_fast,
+                       idle=idle)
 
 
 def _summarise(index: Index, total: int, out_dir: Path) -> Summary:
@@ -323,13 +332,17 @@ def _summarise(index: Index, total: int, out_dir: Path) -> Summary:
 # --------------------------------------------------------------------------- roll-up tables
 
 
-def _rollups(out_dir: Path, index: Index) -> list[str]:
+def _rollups(out_dir: Path, index: Index, feed: TableFeed | None) -> list[str]:
     """The tables, unless this run wrote no JSON and those on disk were made from the same
-    documents (a rerun with nothing to do reads no JSON)."""
+    documents (a rerun with nothing to do reads no JSON); those the run filled as it went
+    (`feed`) when they cover the index's documents."""
     key = index.tables_key()
     if index.tables_current(key, TABLE_FILES):
         return []
-    problems = write_rollups(out_dir, index.entries())
+    fed = None
+    if feed is not None:
+        fed = feed.finish([e.path for e in index.entries() if e.status != "error"])
+    problems = write_rollups(out_dir, index.entries()) if fed is None else fed
     index.tables_written(TABLE_FILES)
     return problems
 

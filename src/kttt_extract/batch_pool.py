@@ -113,11 +113,15 @@ def failed_with(job: Job, f: guard.Failure) -> Entry:
 
 
 def execute(jobs: list[Job], config: WorkerConfig, rules: RuleSet, record: Record, *,
-            workers: int | None, fail_fast: bool) -> Entry | None:
+            workers: int | None, fail_fast: bool, idle: Callable[[], None] | None = None
+            ) -> Entry | None:
     """Run the jobs on at most `workers` worker processes (None: one per CPU), passing each
     finished entry to `record`. Nothing new starts after an error with `fail_fast`, nor after a
     JSON that could not be written (a full disk): that entry is returned, the rest is left for a
     rerun.
+
+    `idle` is called whenever the workers have been given their jobs, before waiting for them:
+    a short piece of the parent's own work (the roll-up tables) done while they run.
 
     On Ctrl-C nothing new starts and the running files finish and are recorded (each within
     its time limit); a second Ctrl-C kills them."""
@@ -134,6 +138,8 @@ def execute(jobs: list[Job], config: WorkerConfig, rules: RuleSet, record: Recor
             while queue and stopped is None and pool.busy < size:
                 job = queue.popleft()
                 pool.submit(job, job, job.rel)
+            if idle is not None:
+                idle()
             for done in sorted(pool.wait(), key=lambda d: d.token.rel):
                 entry = _entry(done)
                 record(entry)
