@@ -96,3 +96,29 @@ def test_an_atomic_file_is_whole_or_absent(tmp_path: Path) -> None:
     (tmp_path / "folder").mkdir()
     with pytest.raises(OutputError, match="is a directory"):
         AtomicFile(tmp_path / "folder")
+
+
+_GIVE_UP = """
+import json, sys
+from pathlib import Path
+from kttt_extract.emit.rollup import Rollup
+from tests.result_factory import make_result
+tables = Rollup(Path(sys.argv[1]))
+tables.add(json.loads(make_result().model_dump_json()))
+tables.discard()
+"""
+
+
+def test_tables_given_up_midway_say_nothing(tmp_path: Path) -> None:
+    """A batch that stops (a full disk) discards its half-written tables quietly: the one
+    line on stderr is the batch's own (left open, openpyxl's streaming writers would print a
+    traceback when collected at exit)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    ran = subprocess.run([sys.executable, "-c", _GIVE_UP, str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert list(tmp_path.iterdir()) == []

@@ -18,6 +18,7 @@ from kttt_extract.emit.readable import Cell, TableName
 
 if TYPE_CHECKING:
     from kttt_extract.emit.atomic import AtomicFile
+    from kttt_extract.emit.sheets import StreamedBook
 
 TABLES: tuple[TableName, ...] = ("targets", "deadlines", "tasks")
 DOC_COLUMNS = tuple(c.name for c in readable.DOC_COLUMNS)
@@ -49,14 +50,15 @@ class Rollup:
         self.columns = {t: (*readable.DOC_COLUMNS, *readable.COLUMNS[t]) for t in TABLES}
         self.scratch = tempfile.TemporaryDirectory(prefix="kttt-rollup-")
         self.files: list[AtomicFile] = []
+        self.book: StreamedBook | None = None
         try:
             self.csv = {t: self._open(out_dir / f"{t}.csv") for t in TABLES}
             self.xlsx = self._open(out_dir / XLSX)
             for table, out in self.csv.items():
                 out.write(csv_bytes(self.columns[table], ()))
-            self.book = StreamedBook(Path(self.scratch.name))
+            book = self.book = StreamedBook(Path(self.scratch.name))
             for table in TABLES:
-                self.book.add_sheet(table, self.columns[table])
+                book.add_sheet(table, self.columns[table])
         except BaseException:
             self.discard()
             raise
@@ -74,6 +76,7 @@ class Rollup:
         from kttt_extract.emit.sheets import csv_bytes
         from kttt_extract.model import Result
 
+        assert self.book is not None, "roll-up tables already committed or discarded"
         result = Result.model_validate(doc)
         rows = {t: list(readable.doc_rows(t, result)) for t in TABLES}
         for table in TABLES:
@@ -83,6 +86,7 @@ class Rollup:
 
     def commit(self) -> None:
         """Every table in place: the CSVs, then the workbook."""
+        assert self.book is not None, "roll-up tables already committed or discarded"
         try:
             self.book.save(self.xlsx.file)
             for out in self.files:
@@ -91,6 +95,9 @@ class Rollup:
             self.discard()
 
     def discard(self) -> None:
+        if self.book is not None:
+            self.book.discard()
+            self.book = None
         for out in self.files:
             out.discard()
         self.scratch.cleanup()

@@ -10,6 +10,7 @@ in the workbook its cell is typed as a string. The same rows give byte-identical
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -113,12 +114,21 @@ class StreamedBook:
             ws.append([_cell(ws, v) for v in row])
             self.sheets[name] = (ws, width, count + 1)
 
+    def discard(self) -> None:
+        """End each sheet's XML without saving the workbook (left open, the streaming writers
+        would fail noisily when collected); openpyxl removes its files at exit."""
+        for ws, _, _ in self.sheets.values():
+            with contextlib.suppress(Exception):
+                ws.close()
+        self.sheets.clear()
+
     def save(self, out: BinaryIO) -> None:
         """Each sheet's filter over its rows, then the workbook, its zip made byte-stable."""
         for ws, width, count in self.sheets.values():
             ws.auto_filter.ref = f"A1:{column_letter(max(1, width))}{count}"
         raw = self.scratch / "book.xlsx"
         self.book.save(raw)
+        self.sheets.clear()
         _stable_zip(raw, out)
 
 
