@@ -12,9 +12,10 @@ Tài chính, Xây dựng").
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args, overload
 
 import regex
 
@@ -24,6 +25,7 @@ from kttt_extract.ruleset.vocab import Emit
 from kttt_extract.textnorm import fold_tones
 
 _WORD = regex.compile(r"[\p{L}\p{M}\d]+")
+_SPAN = regex.Match.span  # a match's (start, end), mapped without a Python call
 _GAP = regex.compile(r"\s*[,&/\-]?\s*")  # what may join two words of a name
 _BOUND = regex.compile(r"[&/\-]")  # a name does not start after these (a document number)
 _TAIL = regex.compile(r"(?:&|[/\-][\p{L}\d])")  # nor end before these
@@ -135,20 +137,29 @@ class Registry:
         """The entry a written name stands for, or None."""
         return self.entries.get(name_key(name))
 
-    def find(self, text: str, start: int, end: int) -> Iterator[Hit]:
+    def index(self, text: str, start: int = 0, end: int | None = None) -> TextWords:
+        """The words of `text[start:end]` (all of it by default), read once for every span of
+        it that `find` and the list readers look at."""
+        found = TextWords.read(text, start, len(text) if end is None else end)
+        plain, marked = self.plain, self.marked
+        found.openers = [i for i, (w, f) in enumerate(zip(found.texts, found.folded, strict=True))
+                         if f in plain or w in marked]
+        return found
+
+    def find(self, text: str, start: int, end: int, index: TextWords | None = None
+             ) -> Iterator[Hit]:
         """Registry names in `text[start:end]` (normalised text: tones folded), in text order,
-        the longest where they overlap."""
-        words = words_of(text, start, end)
+        the longest where they overlap; `index` holds the words of a text around the span."""
+        words = (index or self.index(text, start, end)).view(start, end)
         i = 0
-        while i < len(words):
-            hit = None
-            if ((words[i].folded in self.plain or words[i].text in self.marked)
-                    and (words[i].start == 0 or not _BOUND.match(text, words[i].start - 1))):
-                hit = self.match_words(text, words, i)
+        for k in words.openers(self):
+            if k < i or (words[k].start != 0 and _BOUND.match(text, words[k].start - 1)):
+                continue
+            hit = self.match_words(text, words, k)
             if hit is None:
-                i += 1
                 continue
             yield hit
+            i = k
             while i < len(words) and words[i].start < hit.end:
                 i += 1
 
@@ -171,10 +182,75 @@ class Word(NamedTuple):
     folded: str  # casefolded
 
 
-def words_of(text: str, start: int, end: int) -> list[Word]:
-    """The words of `text[start:end]`."""
-    return [Word(m.start(), m.end(), m.group(), m.group().casefold())
-            for m in _WORD.finditer(text, start, end)]
+@dataclass
+class TextWords:
+    """The words of a stretch of a text, read once; `view` gives those of any span inside it,
+    as the word pattern finds them in that span alone (a word the span's edge cuts is cut)."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    texts: list[str]
+    folded: list[str]  # casefolded
+    openers: list[int] = field(default_factory=list)  # words a registry name may start with
+
+    @classmethod
+    def read(cls, text: str, start: int, end: int) -> TextWords:
+        spans = list(map(_SPAN, _WORD.finditer(text, start, end)))
+        texts = [text[a:b] for a, b in spans]
+        return cls(text, [a for a, _ in spans], [b for _, b in spans], texts,
+                   list(map(str.casefold, texts)))
+
+    def view(self, start: int, end: int) -> WordView:
+        """The words of `text[start:end]` (a span inside the one read)."""
+        lo = bisect_right(self.ends, start)  # the first word that ends after `start`
+        hi = bisect_left(self.starts, end) if start < end else lo  # those that start before end
+        return WordView(self, start, end, lo, max(lo, hi))
+
+
+class WordView(Sequence[Word]):
+    """The words of one span of a TextWords, made as they are looked at."""
+
+    def __init__(self, words: TextWords, start: int, end: int, lo: int, hi: int) -> None:
+        self.words, self.start, self.end, self.lo, self.hi = words, start, end, lo, hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    @overload
+    def __getitem__(self, i: int) -> Word: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Word]: ...
+
+    def __getitem__(self, i: int | slice) -> Word | Sequence[Word]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        own, k = self.words, self.lo + i
+        a, b = own.starts[k], own.ends[k]
+        if a >= self.start and b <= self.end:
+            return Word(a, b, own.texts[k], own.folded[k])
+        a, b = max(a, self.start), min(b, self.end)
+        return Word(a, b, own.text[a:b], own.text[a:b].casefold())
+
+    def openers(self, registry: Registry) -> Iterator[int]:
+        """Positions (in the view) of the words a registry name may start with."""
+        # the edge words may be cut by the span: looked at as they are; the others were marked
+        # when the text was read
+        first = [0] if len(self) and self._opens(0, registry) else []
+        own = self.words.openers
+        inner = (k - self.lo for k in own[bisect_left(own, self.lo + 1):
+                                          bisect_left(own, self.hi - 1)])
+        last = [len(self) - 1] if len(self) > 1 and self._opens(len(self) - 1, registry) else []
+        yield from first
+        yield from inner
+        yield from last
+
+    def _opens(self, i: int, registry: Registry) -> bool:
+        word = self[i]
+        return word.folded in registry.plain or word.text in registry.marked
 
 
 def walk(text: str, words: Sequence[Word], i: int, trie: Trie, *, folded: bool) -> Hit | None:
