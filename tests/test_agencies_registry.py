@@ -172,3 +172,14 @@ def test_names_found_with_the_index_of_the_text_are_those_of_the_span(data: st.D
     lo, hi = sorted(data.draw(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))))
     index = registry.index(text)
     assert list(registry.find(text, lo, hi, index)) == list(registry.find(text, lo, hi))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=WORD_TEXT, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)),
+       pos=st.integers(0, 61))
+def test_the_first_word_at_a_position_counts_a_cut_word_where_the_span_starts(
+        text: str, cut: tuple[int, int], pos: int, rules: RuleSet) -> None:
+    lo, hi = sorted(min(c, len(text)) for c in cut)
+    view = registry_of(rules).index(text).view(lo, hi)
+    assert view.first_at(pos) == next((i for i, w in enumerate(view) if w.start >= pos),
+                                      len(view))

@@ -25,7 +25,6 @@ from kttt_extract.ruleset.vocab import Emit
 from kttt_extract.textnorm import fold_tones
 
 _WORD = regex.compile(r"[\p{L}\p{M}\d]+")
-_SPAN = regex.Match.span  # a match's (start, end), mapped without a Python call
 _GAP = regex.compile(r"\s*[,&/\-]?\s*")  # what may join two words of a name
 _BOUND = regex.compile(r"[&/\-]")  # a name does not start after these (a document number)
 _TAIL = regex.compile(r"(?:&|[/\-][\p{L}\d])")  # nor end before these
@@ -153,20 +152,22 @@ class Registry:
         words = (index or self.index(text, start, end)).view(start, end)
         i = 0
         for k in words.openers(self):
-            if k < i or (words[k].start != 0 and _BOUND.match(text, words[k].start - 1)):
+            first = words[k]
+            if k < i or (first.start != 0 and _BOUND.match(text, first.start - 1)):
                 continue
             hit = self.match_words(text, words, k)
             if hit is None:
                 continue
             yield hit
-            i = k
-            while i < len(words) and words[i].start < hit.end:
-                i += 1
+            i = max(k, words.first_at(hit.end))  # past the words that start inside the name
 
     def match_words(self, text: str, words: Sequence[Word], i: int) -> Hit | None:
         """The longest registry name that starts at word `i`."""
-        found = [h for h in (walk(text, words, i, self.plain, folded=True),
-                             walk(text, words, i, self.marked, folded=False)) if h is not None]
+        word = words[i]  # a trie without the first word finds nothing: not walked
+        found = [h for h in (walk(text, words, i, self.plain, folded=True)
+                             if word.folded in self.plain else None,
+                             walk(text, words, i, self.marked, folded=False)
+                             if word.text in self.marked else None) if h is not None]
         if not found:
             return None
         hit = max(found, key=lambda h: h.end)
@@ -196,10 +197,10 @@ class TextWords:
 
     @classmethod
     def read(cls, text: str, start: int, end: int) -> TextWords:
-        spans = list(map(_SPAN, _WORD.finditer(text, start, end)))
-        texts = [text[a:b] for a, b in spans]
-        return cls(text, [a for a, _ in spans], [b for _, b in spans], texts,
-                   list(map(str.casefold, texts)))
+        found = list(_WORD.finditer(text, start, end))
+        texts = list(map(regex.Match.group, found))
+        return cls(text, list(map(regex.Match.start, found)), list(map(regex.Match.end, found)),
+                   texts, list(map(str.casefold, texts)))
 
     def view(self, start: int, end: int) -> WordView:
         """The words of `text[start:end]` (a span inside the one read)."""
@@ -226,14 +227,23 @@ class WordView(Sequence[Word]):
     def __getitem__(self, i: int | slice) -> Word | Sequence[Word]:
         if isinstance(i, slice):
             return [self[k] for k in range(len(self))[i]]
-        if not 0 <= i < len(self):
+        k = self.lo + i
+        if not self.lo <= k < self.hi:
             raise IndexError(i)
-        own, k = self.words, self.lo + i
+        own = self.words
         a, b = own.starts[k], own.ends[k]
         if a >= self.start and b <= self.end:
             return Word(a, b, own.texts[k], own.folded[k])
         a, b = max(a, self.start), min(b, self.end)
         return Word(a, b, own.text[a:b], own.text[a:b].casefold())
+
+    def first_at(self, pos: int) -> int:
+        """The first word (in the view) that starts at or after `pos`, else len(self) (a cut
+        first word starts at the view's start)."""
+        starts = self.words.starts
+        if self.hi == self.lo or max(starts[self.lo], self.start) >= pos:
+            return 0
+        return bisect_left(starts, pos, self.lo + 1, self.hi) - self.lo
 
     def openers(self, registry: Registry) -> Iterator[int]:
         """Positions (in the view) of the words a registry name may start with."""
