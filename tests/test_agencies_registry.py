@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import regex
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from kttt_extract.textnorm import fold_tones, unify_chars
 
 SPACES = [" ", "  ", "\n"]
 SEPARATORS = [*SPACES, ", ", " - ", " – ", " & ", " và "]
+WORD = regex.compile(r"[\p{L}\p{M}\d]+")  # what a word of a name is made of
 
 
 def registry_rule(rule_id: str, words: list[str], *, table: dict[str, str] | None = None,
@@ -135,3 +137,49 @@ def test_every_plain_name_is_found_however_it_is_written(data: st.DataObject,
     name, written = data.draw(written_forms(plain))
     text = f"Giao {written} thực hiện."
     assert [h.entry.name for h in registry.find(text, 0, len(text))] == [name], written
+
+
+WORD_TEXT = st.text(alphabet="aăêođƯỜNgHỉ\u0301\u0323 9,-/&\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=WORD_TEXT, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)))
+def test_the_words_of_a_span_are_read_once_for_the_whole_text(text: str, cut: tuple[int, int],
+                                                              rules: RuleSet) -> None:
+    """A span's words, taken from the index of the whole text, are those the word pattern
+    finds in the span alone: a word its edge cuts is cut, and so are the openers."""
+    registry = registry_of(rules)
+    lo, hi = sorted(min(c, len(text)) for c in cut)
+    view = registry.index(text).view(lo, hi)
+    alone = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text, lo, hi)]
+    assert [(w.start, w.end, w.text) for w in view] == alone
+    assert [w.folded for w in view] == [w.casefold() for _, _, w in alone]
+    assert list(view.openers(registry)) == [
+        i for i, (_, _, w) in enumerate(alone)
+        if w.casefold() in registry.plain or w in registry.marked]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_names_found_with_the_index_of_the_text_are_those_of_the_span(data: st.DataObject,
+                                                                       rules: RuleSet) -> None:
+    registry = registry_of(rules)
+    plain = sorted(n for n, e in registry.by_name.items() if not e.capital and not e.needs_level)
+    parts = data.draw(st.lists(st.one_of(written_forms(plain).map(lambda p: p[1]),
+                                         st.sampled_from(["giao", "và", "-", ", ", "số 5/"])),
+                               min_size=1, max_size=6))
+    text = " ".join(parts)
+    lo, hi = sorted(data.draw(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))))
+    index = registry.index(text)
+    assert list(registry.find(text, lo, hi, index)) == list(registry.find(text, lo, hi))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=WORD_TEXT, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)),
+       pos=st.integers(0, 61))
+def test_the_first_word_at_a_position_counts_a_cut_word_where_the_span_starts(
+        text: str, cut: tuple[int, int], pos: int, rules: RuleSet) -> None:
+    lo, hi = sorted(min(c, len(text)) for c in cut)
+    view = registry_of(rules).index(text).view(lo, hi)
+    assert view.first_at(pos) == next((i for i, w in enumerate(view) if w.start >= pos),
+                                      len(view))

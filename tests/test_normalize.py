@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +14,9 @@ from kttt_extract.normalize import locate, normalize
 from kttt_extract.textnorm import fold_tones, unify_chars
 
 WRAPPED = Hints(hard_wrapped=True)
+# the tone of an open oa, oe, uy moves to its first vowel (the reference for the fast path)
+TONE_MOVE = regex.compile(
+    r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\p{L}\p{M}])")
 
 
 def _wrapped(*lines: str) -> list[Block]:
@@ -22,6 +28,19 @@ def test_tone_placement_is_unified() -> None:
     assert fold_tones("hoà bình") == "hòa bình"
     assert fold_tones("quý I") == "quý I"  # "qu" is a consonant
     assert fold_tones("hoàn thành") == "hoàn thành"  # closed syllable: no change
+
+
+# letters, tone and other combining marks (composed and not), o/u before a/e/y, q, case
+TONE_TEXT = st.text(alphabet="oOuUaAeEyYqh ,.àáãảạÝỳặậẹệ\u0300\u0301\u0303\u0309\u0323"
+                             "\u0302\u0306\u031b\u0316", max_size=12)
+
+
+@given(TONE_TEXT)
+def test_tone_folding_skips_only_text_with_no_tone_to_move(text: str) -> None:
+    """Text where no tone can move is only composed: the same as moving tones in the
+    decomposed text and composing it again."""
+    moved = TONE_MOVE.sub(r"\1\3\2", unicodedata.normalize("NFD", text))
+    assert fold_tones(text) == unicodedata.normalize("NFC", moved)
 
 
 def test_hard_wrapped_lines_rejoin_into_paragraphs() -> None:

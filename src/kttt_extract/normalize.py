@@ -100,17 +100,20 @@ def _line_width(blocks: Sequence[Block]) -> int:
 
 
 def _is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+    letters = "".join(filter(str.isalpha, line))
+    # str.isupper of the letters rules out a lower-case one at C speed; each letter is then
+    # checked (a letter without case, such as "ª", is no capital either)
+    return len(letters) >= 3 and letters.isupper() and all(map(str.isupper, letters))
 
 
 def continues(prev: str, line: str, block: Block, width: int,
               openers: regex.Pattern[str] | None = None) -> bool:
     """Whether `line` carries on the paragraph whose last line is `prev`; `openers` matches
     words that open a paragraph in this genre ("Căn cứ", "Nơi nhận"), from the layout rules."""
-    if _is_caps(line) and _is_caps(prev) and _MARKER.match(prev) and not _MARKER.match(line):
+    caps, prev_caps = _is_caps(line), _is_caps(prev)
+    if caps and prev_caps and _MARKER.match(prev) and not _MARKER.match(line):
         return not prev.endswith((".", ":", ";"))  # a heading broken over two lines
-    if _MARKER.match(line) or _is_caps(line) or _is_caps(prev):
+    if caps or prev_caps or _MARKER.match(line):
         return False
     first = line[0]
     if first.islower() or first.isdigit():  # a marker was ruled out above: "18/3/2002, ..."

@@ -15,6 +15,15 @@ _TONE_MOVE = regex.compile(
     r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\p{L}\p{M}])"
 )
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+# Letters a, e, y written with one tone (à, ẻ, ý, ...) and anything else whose decomposition
+# puts a tone right after one of them: where _TONE_MOVE can match, the text shows one of these
+# (or a bare a, e, y and a combining tone) after o or u, followed by no letter or mark.
+_TONED = "".join(c for c in map(chr, range(0xC0, 0x1F00))
+                 if len(d := unicodedata.normalize("NFD", c)) > 1 and d[0] in "aAeEyY"
+                 and d[1] in _TONES)
+_MAY_MOVE = regex.compile(rf"[oOuU](?:[aAeEyY][{_TONES}]|[{_TONED}])(?![\p{{L}}\p{{M}}])")
+
 _CHAR_MAP = str.maketrans(
     {
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
@@ -36,6 +45,8 @@ def fold_tones(text: str) -> str:
     """NFC with one tone-mark placement; `Uỷ ban` and `Ủy ban` come out the same."""
     if text.isascii():
         return text
+    if not _MAY_MOVE.search(text):  # no tone to move: NFC of the decomposed text is NFC
+        return unicodedata.normalize("NFC", text)
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", _TONE_MOVE.sub(r"\1\3\2", decomposed))
 

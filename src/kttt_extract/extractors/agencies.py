@@ -26,6 +26,7 @@ from kttt_extract.extractors.agency_roles import (
 )
 from kttt_extract.extractors.agency_shapes import canonical
 from kttt_extract.extractors.context import Context
+from kttt_extract.extractors.registry import TextWords, registry_of
 from kttt_extract.model import Agency, Mention, Role
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.slots import Pattern, Slots, Table
@@ -165,13 +166,13 @@ class _Span:
     names: list[Found] = field(default_factory=list)
 
 
-def _spans(ctx: Context) -> Iterator[_Span]:
+def _spans(ctx: Context, index: TextWords) -> Iterator[_Span]:
     """The paragraphs of the body with their names, joined where a name crosses a break."""
     reached = -1
     cur: _Span | None = None
     for para in ctx.body_paras():
         a, b = para.span
-        names = [n for n in find_names(ctx.text, a, b, ctx.rules) if n.start >= reached]
+        names = [n for n in find_names(ctx.text, a, b, ctx.rules, index) if n.start >= reached]
         reached = max([reached, *(n.end for n in names)])
         if cur is None:
             cur = _Span(a, b, para.page)
@@ -205,10 +206,11 @@ def extract(ctx: Context) -> list[Agency]:
     book = _Book(ctx.rules)
     cues = Cues.of(ctx.rules)
     pending: tuple[Role, str] | None = None
+    index = registry_of(ctx.rules).index(ctx.text)  # the words, read once for every paragraph
     for para in ctx.addressee_paras():  # the units a letter is sent to are asked to act
-        for n in find_names(ctx.text, *para.span, ctx.rules):
+        for n in find_names(ctx.text, *para.span, ctx.rules, index):
             book.add(n, ("requested", ADDRESSEE_RULE), ctx.section_id(n.start), para.page)
-    for span in _spans(ctx):
+    for span in _spans(ctx, index):
         a, b, names = span.start, span.end, span.names
         if pending is not None and list_openers(ctx.text, a, b, names, ctx.rules) is None:
             pending = None

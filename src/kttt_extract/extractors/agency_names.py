@@ -33,9 +33,9 @@ from kttt_extract.extractors.registry import (
     Hit,
     Registry,
     Sectors,
+    TextWords,
     registry_of,
     walk,
-    words_of,
 )
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.slots import Pattern, Slots, Table
@@ -103,11 +103,16 @@ class _Taken:
         self.spans.remove((a, b))
 
 
-def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
+def find_names(text: str, start: int, end: int, rules: RuleSet,
+               index: TextWords | None = None) -> list[Found]:
     """Agency names and groups that start in `text[start:end]`, in text order, not overlapping.
 
-    A registry name may run over one line break past `end` ("Bộ\\nTài chính")."""
+    A registry name may run over one line break past `end` ("Bộ\\nTài chính"). `index` holds
+    the words of the text (`Registry.index`), read once for all its paragraphs."""
     registry = registry_of(rules)
+    nl = text.find("\n", end + 1)
+    reach = len(text) if nl < 0 else nl
+    index = index or registry.index(text, start, reach)
     taken = _Taken()
     found: list[Found] = []
 
@@ -115,13 +120,11 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
         found.append(f)
         taken.add(f.start if lo is None else lo, f.end)
 
-    for f in _plural_lists(text, start, end, registry, rules):
+    for f in _plural_lists(text, start, end, registry, rules, index):
         if taken.free(f.first, f.end):
             add(f, f.first)
-    nl = text.find("\n", end + 1)
-    reach = len(text) if nl < 0 else nl
     not_names = NameRules.of(rules).not_names
-    for hit in registry.find(text, start, reach):
+    for hit in registry.find(text, start, reach, index):
         if hit.start >= end:
             break
         denied = not_names.match(text, hit.start)
@@ -130,7 +133,7 @@ def find_names(text: str, start: int, end: int, rules: RuleSet) -> list[Found]:
         named = _from_hit(text, hit, rules)
         if named is not None and taken.free(named.start, named.end):
             add(named)
-    for f in _continued_lists(text, end, list(found), registry, rules):
+    for f in _continued_lists(text, end, list(found), registry, rules, index):
         if taken.free(f.first, f.end):
             add(f, f.first)
     for f in _groups(text, start, end, rules):
@@ -173,39 +176,40 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if nl < 0 else nl
 
 
-def _plural_lists(text: str, start: int, end: int, registry: Registry, rules: RuleSet
-                  ) -> Iterator[Found]:
+def _plural_lists(text: str, start: int, end: int, registry: Registry, rules: RuleSet,
+                  index: TextWords) -> Iterator[Found]:
     """Units of one kind listed by their sector after the kind in the plural ("các sở: Tài
     chính, Xây dựng")."""
     plural = NameRules.of(rules).plural_heads
     for m in plural.finditer(text, start, end, timeout=2.0):
         sectors = registry.sectors.get(m.group("head").casefold())
         if sectors is not None:
-            yield from _sector_run(text, m.end(), end, sectors, rules, opens=m.start())
+            yield from _sector_run(index, m.end(), end, sectors, rules, opens=m.start())
 
 
 def _continued_lists(text: str, end: int, found: list[Found], registry: Registry,
-                     rules: RuleSet) -> Iterator[Found]:
+                     rules: RuleSet, index: TextWords) -> Iterator[Found]:
     """Units of the same kind as a full name, listed after it by their sector alone ("Sở Tài
     chính, Xây dựng")."""
     for f in found:
         entry = registry.by_name.get(f.canon)
         if entry is not None and entry.head and f.end < end:
             sectors = registry.sectors[entry.head.casefold()]
-            yield from _sector_run(text, f.end, end, sectors, rules, opens=-1, joined=True)
+            yield from _sector_run(index, f.end, end, sectors, rules, opens=-1, joined=True)
 
 
-def _sector_run(text: str, pos: int, end: int, sectors: Sectors, rules: RuleSet, *, opens: int,
-                joined: bool = False) -> Iterator[Found]:
+def _sector_run(index: TextWords, pos: int, end: int, sectors: Sectors, rules: RuleSet, *,
+                opens: int, joined: bool = False) -> Iterator[Found]:
     """Sector words joined by commas, semicolons or "và", each one unit of the head's kind."""
     joiner = NameRules.of(rules).list_joiners
+    text = index.text
     while pos < end:
         if joined:
             j = joiner.match(text, pos, end)
             if j is None:
                 return
             pos = j.end()
-        words = words_of(text, pos, min(end, pos + SECTOR_REACH))
+        words = index.view(pos, min(end, pos + SECTOR_REACH))
         hit = walk(text, words, 0, sectors.trie, folded=True) if words else None
         if hit is None or hit.start != pos or not text[pos].isupper():
             return

@@ -77,6 +77,11 @@ class Cues:
 
     @classmethod
     def of(cls, rules: RuleSet) -> Cues:
+        """The cues of a rule set, sorted on first use and kept with it."""
+        return rules.built("role.cues", cls.build)
+
+    @classmethod
+    def build(cls, rules: RuleSet) -> Cues:
         roles = RoleRules.of(rules).cues
         inline = [r for r in roles if r.emit.scope in ("before", "after")]
         inline.sort(key=lambda r: r.emit.scope != "after")

@@ -12,9 +12,10 @@ Tài chính, Xây dựng").
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args, overload
 
 import regex
 
@@ -135,27 +136,38 @@ class Registry:
         """The entry a written name stands for, or None."""
         return self.entries.get(name_key(name))
 
-    def find(self, text: str, start: int, end: int) -> Iterator[Hit]:
+    def index(self, text: str, start: int = 0, end: int | None = None) -> TextWords:
+        """The words of `text[start:end]` (all of it by default), read once for every span of
+        it that `find` and the list readers look at."""
+        found = TextWords.read(text, start, len(text) if end is None else end)
+        plain, marked = self.plain, self.marked
+        found.openers = [i for i, (w, f) in enumerate(zip(found.texts, found.folded, strict=True))
+                         if f in plain or w in marked]
+        return found
+
+    def find(self, text: str, start: int, end: int, index: TextWords | None = None
+             ) -> Iterator[Hit]:
         """Registry names in `text[start:end]` (normalised text: tones folded), in text order,
-        the longest where they overlap."""
-        words = words_of(text, start, end)
+        the longest where they overlap; `index` holds the words of a text around the span."""
+        words = (index or self.index(text, start, end)).view(start, end)
         i = 0
-        while i < len(words):
-            hit = None
-            if ((words[i].folded in self.plain or words[i].text in self.marked)
-                    and (words[i].start == 0 or not _BOUND.match(text, words[i].start - 1))):
-                hit = self.match_words(text, words, i)
+        for k in words.openers(self):
+            first = words[k]
+            if k < i or (first.start != 0 and _BOUND.match(text, first.start - 1)):
+                continue
+            hit = self.match_words(text, words, k)
             if hit is None:
-                i += 1
                 continue
             yield hit
-            while i < len(words) and words[i].start < hit.end:
-                i += 1
+            i = max(k, words.first_at(hit.end))  # past the words that start inside the name
 
     def match_words(self, text: str, words: Sequence[Word], i: int) -> Hit | None:
         """The longest registry name that starts at word `i`."""
-        found = [h for h in (walk(text, words, i, self.plain, folded=True),
-                             walk(text, words, i, self.marked, folded=False)) if h is not None]
+        word = words[i]  # a trie without the first word finds nothing: not walked
+        found = [h for h in (walk(text, words, i, self.plain, folded=True)
+                             if word.folded in self.plain else None,
+                             walk(text, words, i, self.marked, folded=False)
+                             if word.text in self.marked else None) if h is not None]
         if not found:
             return None
         hit = max(found, key=lambda h: h.end)
@@ -171,10 +183,84 @@ class Word(NamedTuple):
     folded: str  # casefolded
 
 
-def words_of(text: str, start: int, end: int) -> list[Word]:
-    """The words of `text[start:end]`."""
-    return [Word(m.start(), m.end(), m.group(), m.group().casefold())
-            for m in _WORD.finditer(text, start, end)]
+@dataclass
+class TextWords:
+    """The words of a stretch of a text, read once; `view` gives those of any span inside it,
+    as the word pattern finds them in that span alone (a word the span's edge cuts is cut)."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    texts: list[str]
+    folded: list[str]  # casefolded
+    openers: list[int] = field(default_factory=list)  # words a registry name may start with
+
+    @classmethod
+    def read(cls, text: str, start: int, end: int) -> TextWords:
+        found = list(_WORD.finditer(text, start, end))
+        texts = list(map(regex.Match.group, found))
+        return cls(text, list(map(regex.Match.start, found)), list(map(regex.Match.end, found)),
+                   texts, list(map(str.casefold, texts)))
+
+    def view(self, start: int, end: int) -> WordView:
+        """The words of `text[start:end]` (a span inside the one read)."""
+        lo = bisect_right(self.ends, start)  # the first word that ends after `start`
+        hi = bisect_left(self.starts, end) if start < end else lo  # those that start before end
+        return WordView(self, start, end, lo, max(lo, hi))
+
+
+class WordView(Sequence[Word]):
+    """The words of one span of a TextWords, made as they are looked at."""
+
+    def __init__(self, words: TextWords, start: int, end: int, lo: int, hi: int) -> None:
+        self.words, self.start, self.end, self.lo, self.hi = words, start, end, lo, hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    @overload
+    def __getitem__(self, i: int) -> Word: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Word]: ...
+
+    def __getitem__(self, i: int | slice) -> Word | Sequence[Word]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        k = self.lo + i
+        if not self.lo <= k < self.hi:
+            raise IndexError(i)
+        own = self.words
+        a, b = own.starts[k], own.ends[k]
+        if a >= self.start and b <= self.end:
+            return Word(a, b, own.texts[k], own.folded[k])
+        a, b = max(a, self.start), min(b, self.end)
+        return Word(a, b, own.text[a:b], own.text[a:b].casefold())
+
+    def first_at(self, pos: int) -> int:
+        """The first word (in the view) that starts at or after `pos`, else len(self) (a cut
+        first word starts at the view's start)."""
+        starts = self.words.starts
+        if self.hi == self.lo or max(starts[self.lo], self.start) >= pos:
+            return 0
+        return bisect_left(starts, pos, self.lo + 1, self.hi) - self.lo
+
+    def openers(self, registry: Registry) -> Iterator[int]:
+        """Positions (in the view) of the words a registry name may start with."""
+        # the edge words may be cut by the span: looked at as they are; the others were marked
+        # when the text was read
+        first = [0] if len(self) and self._opens(0, registry) else []
+        own = self.words.openers
+        inner = (k - self.lo for k in own[bisect_left(own, self.lo + 1):
+                                          bisect_left(own, self.hi - 1)])
+        last = [len(self) - 1] if len(self) > 1 and self._opens(len(self) - 1, registry) else []
+        yield from first
+        yield from inner
+        yield from last
+
+    def _opens(self, i: int, registry: Registry) -> bool:
+        word = self[i]
+        return word.folded in registry.plain or word.text in registry.marked
 
 
 def walk(text: str, words: Sequence[Word], i: int, trie: Trie, *, folded: bool) -> Hit | None:

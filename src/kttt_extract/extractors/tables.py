@@ -83,6 +83,11 @@ class CellWords:
 
     @classmethod
     def of(cls, rules: RuleSet) -> CellWords:
+        """The cell words of a rule set, compiled on first use and kept with it."""
+        return rules.built("target.cell-words", cls.build)
+
+    @classmethod
+    def build(cls, rules: RuleSet) -> CellWords:
         r = TableRules.of(rules)
         multipliers, after, money_multipliers = r.multipliers, r.after, r.money_multipliers
         ranges = [_fold(w) for w in r.ranges]

@@ -39,6 +39,11 @@ class Columns:
 
     @classmethod
     def of(cls, rules: RuleSet) -> Columns:
+        """The header words of a rule set, compiled on first use and kept with it."""
+        return rules.built("task.columns", cls.build)
+
+    @classmethod
+    def build(cls, rules: RuleSet) -> Columns:
         own = ColumnRules.of(rules)
         words: dict[str, Part] = dict(own.columns)
         alternation = "|".join(r"\s+".join(regex.escape(w) for w in key.split())

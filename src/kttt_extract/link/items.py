@@ -18,7 +18,7 @@ import regex
 from kttt_extract.extractors.context import Context
 from kttt_extract.link.columns import COLUMNS_RULE, Columns
 from kttt_extract.link.index import Found
-from kttt_extract.link.sentences import SENTENCE
+from kttt_extract.link.sentences import sentence_end, sentences
 from kttt_extract.link.tables import ROLE_OF, Draft
 from kttt_extract.model import Role, Span
 from kttt_extract.outline import Node
@@ -85,10 +85,10 @@ class ItemReader:
         its paragraphs (which take the heading's units: the flag says which parts inherit)."""
         cuts = [node.start]
         leads: set[str] = {"inherited"} if self._inherited(node)[0] else set()
-        for i, m in enumerate(SENTENCE.finditer(self.ctx.text, node.text_start, node.end)):
-            own = set(self.found.agencies(m.start(), m.end(), "lead"))
+        for i, (a, b) in enumerate(sentences(self.ctx.text, node.text_start, node.end)):
+            own = set(self.found.agencies(a, b, "lead"))
             if i and own and leads and not own <= leads:
-                cuts.append(m.start())
+                cuts.append(a)
                 leads = set()
             leads |= own
         paragraphs = set()
@@ -294,8 +294,8 @@ class ItemReader:
     def _asked_first(self, lo: int, hi: int) -> list[str]:
         """The units the item's first sentence asks to act ("Yêu cầu Nhà đầu tư lập hồ sơ
         ..."); a request in a later sentence of a doer-less item is an aside, not its lead."""
-        first = SENTENCE.match(self.ctx.text, lo, hi)
-        return self.found.agencies(lo, first.end() if first else hi, "requested")
+        first = sentence_end(self.ctx.text, lo, hi)
+        return self.found.agencies(lo, hi if first is None else first, "requested")
 
     def _labels(self, draft: Draft, lo: int, hi: int) -> bool:
         """Read the label lines inside [lo, hi) into the draft; True when one gave its time."""

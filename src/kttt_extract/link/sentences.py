@@ -4,7 +4,7 @@ hợp với Y ...", "X chủ trì ..."), in any paragraph of the work text after
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import regex
 
@@ -13,9 +13,50 @@ from kttt_extract.link.index import Found
 from kttt_extract.link.tables import Draft
 from kttt_extract.model import Para
 
-SENTENCE = regex.compile(r"(?:[^.!?\n]|\.(?!\s+\p{Lu}|/|\s*$))+(?:[.!?]+/?\.?|$)")
+# A sentence runs over anything but . ! ? and line ends, and over a dot that ends no sentence
+# (one not followed by a capitalised word, a slash or the end), to its stops ("?!", "./.") or
+# the end of the span. Where a line ends with no stop, it ends at its last inner dot, else is
+# no sentence: read without the backtracking a single pattern would do at every position.
+_RUN = regex.compile(r"(?:[^.!?\n]++|\.(?!\s+\p{Lu}|/|\s*$))++")
+_STOPS = regex.compile(r"[.!?]+/?\.?")
 _CLAUSE_START = regex.compile(r"[,;]\s*")
 LONG_PREAMBLE = 200  # characters before the first actor that make a clause its own sentence
+
+
+def _sentence(text: str, start: int, hi: int) -> tuple[int | None, int]:
+    """The end of the sentence that starts at `start` in text[:hi] (None for none), and where
+    the next one may start."""
+    run = _RUN.match(text, start, hi)
+    if run is None:
+        return None, start + 1
+    end = run.end()
+    if end < hi and text[end] in ".!?":
+        stops = _STOPS.match(text, end, hi)
+        assert stops is not None
+        return stops.end(), stops.end()
+    if end == hi or (end == hi - 1 and text[end] == "\n"):
+        return end, end
+    dot = text.rfind(".", start + 1, end)  # a line without a stop: back to its last inner dot
+    if dot < 0:
+        return None, end + 1  # no later start on this line ends a sentence either
+    stops = _STOPS.match(text, dot, hi)
+    assert stops is not None
+    return stops.end(), stops.end()
+
+
+def sentence_end(text: str, start: int, hi: int) -> int | None:
+    """The end of the sentence that starts at `start` (the span ends at `hi`), or None."""
+    return _sentence(text, start, hi)[0]
+
+
+def sentences(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """The sentences of text[lo:hi], in order, as (start, end)."""
+    start = lo
+    while start < hi:
+        end, start_next = _sentence(text, start, hi)
+        if end is not None:
+            yield start, end
+        start = start_next
 
 
 def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -56,8 +97,7 @@ def sentence_tasks(ctx: Context, paras: Sequence[Para], covered: Sequence[tuple[
                 or para.kind == "table_row"):
             continue
         last: Draft | None = None
-        for m in SENTENCE.finditer(ctx.text, para.span[0], para.span[1]):
-            lo, hi = m.span()
+        for lo, hi in sentences(ctx.text, para.span[0], para.span[1]):
             first = found.first_actor(lo, hi)
             if first is None:
                 if last is not None:
@@ -85,4 +125,4 @@ def _extend(draft: Draft, end: int, found: Found) -> None:
     draft.targets = list(found.target_ids(lo, end))
 
 
-__all__ = ["SENTENCE", "sentence_tasks"]
+__all__ = ["sentence_end", "sentence_tasks", "sentences"]

@@ -114,7 +114,7 @@ class Fixer:
                    years=(own.year.emit.earliest, own.year.emit.latest),
                    digits=dict(own.digits), phrases=phrases,
                    longest=max((len(k) for k in phrases), default=1),
-                   lexicon=Lexicon.from_rules(rules), roman=str.maketrans(dict(own.roman)))
+                   lexicon=Lexicon.of(rules), roman=str.maketrans(dict(own.roman)))
 
     def line(self, text: str, counts: Counter[str]) -> str:
         """`text` repaired; `counts` gains one per repair, by kind."""

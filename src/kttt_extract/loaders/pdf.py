@@ -25,7 +25,7 @@ from kttt_extract import encodings
 from kttt_extract.errors import EncryptedPdf, UnreadableInput
 from kttt_extract.loaders import LoadOptions, pdfannots, pdflimits, pdfroute, sha256
 from kttt_extract.loaders.pagewords import pdf_page_number
-from kttt_extract.loaders.pdf_tables import PdfTable, read_tables
+from kttt_extract.loaders.pdf_tables import PdfTable, may_hold_table, read_tables
 from kttt_extract.loaders.textlayer import PageText, needs_image_cover
 from kttt_extract.model import Block, Hints, Loaded, Notice, Signature, Source, SourceFormat
 from kttt_extract.textnorm import nfc
@@ -34,7 +34,6 @@ FURNITURE_LINES = 2  # how many lines at the top and at the bottom may be runnin
 FURNITURE_BAND = 0.15  # ... and only within this share of the page height from its edge
 REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a running header
 Y_TOLERANCE = 6.0  # points; a running header may move this much between pages
-MIN_TABLE_PATHS = 8  # a ruled table of two rows and two columns draws at least this many
 
 _LINE_END = regex.compile(r"\r\n|\r|\n")
 _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
@@ -158,7 +157,7 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
                               hint=_DAMAGED_HINT) from None
     try:
         left, bottom, right, top = page.get_bbox()
-        ruled = _ruled(page)
+        ruled = may_hold_table(page)
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range()
@@ -176,13 +175,6 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
         page.close()
     return _Page(number=index + 1, width=float(right - left), bottom=float(bottom),
                  top=float(top), lines=lines, raw=text, image_cover=cover, ruled=ruled)
-
-
-def _ruled(page: Any) -> bool:
-    """Whether a page draws enough lines or boxes to hold a ruled table (a cheap count of
-    path objects that spares pdfplumber the other pages)."""
-    paths = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1)
-    return any(n + 1 >= MIN_TABLE_PATHS for n, _ in enumerate(paths))
 
 
 def _lines(textpage: Any, text: str) -> list[_Line]:

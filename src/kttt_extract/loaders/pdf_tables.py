@@ -14,12 +14,34 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
 from kttt_extract.errors import EncryptedPdf, UnreadableInput
 from kttt_extract.model import Cell
 from kttt_extract.textnorm import nfc
 
 MIN_ROWS = 1  # a table split by a page break may leave one row on the next page
+MIN_TABLE_PATHS = 8  # a ruled table of two rows and two columns draws at least this many
 MIN_COLUMNS = 2
+
+
+def may_hold_table(page: Any) -> bool:
+    """Whether a pypdfium2 page draws enough lines or boxes (path objects of its own, not of
+    its forms) to hold a ruled table: a cheap count that spares pdfplumber the other pages,
+    read through pdfium's own calls (no Python object per page object)."""
+    count = pdfium_c.FPDFPage_CountObjects(page)
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    paths = 0
+    for i in range(count):
+        obj = pdfium_c.FPDFPage_GetObject(page, i)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        paths += pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_PATH
+        if paths >= MIN_TABLE_PATHS:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def route(data: bytes, path: str, options: LoadOptions, pages: Sequence[PageText
     """Judge every page, OCR those that need it, and put the document back together."""
     mode = options.ocr_mode
     rules = options.ruleset()
-    lexicon = Lexicon.from_rules(rules)
+    lexicon = Lexicon.of(rules)
     converted = _page_texts(blocks)
     pages = [_with_text(p, converted.get(p.number, "")) for p in pages]
     seen: dict[str, bool] = {}

@@ -49,6 +49,11 @@ class Lexicon:
     common: frozenset[str]
 
     @classmethod
+    def of(cls, rules: RuleSet) -> Lexicon:
+        """The lexicon of a rule set, built on first use and kept with it."""
+        return rules.built("ocr.lexicon", cls.from_rules)
+
+    @classmethod
     def from_rules(cls, rules: RuleSet) -> Lexicon:
         own = SyllableRules.of(rules)
         return cls(syllable=own.syllable, checked=own.checked.regex,

@@ -9,7 +9,9 @@ much of the page the text covers counts, not only whether there is text.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -101,19 +103,18 @@ def valid_share(text: str, lexicon: Lexicon, seen: dict[str, bool] | None = None
     capitals makes whole pages of them."""
     valid = invalid = capitals = 0
     seen = {} if seen is None else seen
-    for n, match in enumerate(_WORD.finditer(text)):
-        if n >= MAX_WORDS:
-            break
-        word = unicodedata.normalize("NFC", match.group())
+    written = Counter(map(regex.Match.group, itertools.islice(_WORD.finditer(text), MAX_WORDS)))
+    for raw, count in written.items():  # each word as written judged once
+        word = unicodedata.normalize("NFC", raw)
         ok = seen.get(word)
         if ok is None:
             ok = seen[word] = lexicon.is_syllable(word)
         if ok:
-            valid += 1
+            valid += count
         elif _ABBREVIATION.match(word):
-            capitals += 1
+            capitals += count
         else:
-            invalid += 1
+            invalid += count
     total = valid + invalid + capitals
     if total < MIN_WORDS:
         return None
