@@ -12,6 +12,7 @@ Tài chính, Xây dựng").
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -186,21 +187,36 @@ class Word(NamedTuple):
 @dataclass
 class TextWords:
     """The words of a stretch of a text, read once; `view` gives those of any span inside it,
-    as the word pattern finds them in that span alone (a word the span's edge cuts is cut)."""
+    as the word pattern finds them in that span alone (a word the span's edge cuts is cut).
+
+    Kept small, for a document of thousands of pages: positions in arrays of machine integers,
+    and each distinct word (as written, and casefolded) one string shared by its occurrences;
+    the matches are read one at a time, never held together."""
 
     text: str
-    starts: list[int]
-    ends: list[int]
+    starts: array[int]
+    ends: array[int]
     texts: list[str]
     folded: list[str]  # casefolded
     openers: list[int] = field(default_factory=list)  # words a registry name may start with
 
     @classmethod
     def read(cls, text: str, start: int, end: int) -> TextWords:
-        found = list(_WORD.finditer(text, start, end))
-        texts = list(map(regex.Match.group, found))
-        return cls(text, list(map(regex.Match.start, found)), list(map(regex.Match.end, found)),
-                   texts, list(map(str.casefold, texts)))
+        starts, ends = array("q"), array("q")
+        texts: list[str] = []
+        folded: list[str] = []
+        shared: dict[str, tuple[str, str]] = {}  # word -> (the one copy kept, its casefold)
+        for m in _WORD.finditer(text, start, end):
+            a, b = m.span()
+            starts.append(a)
+            ends.append(b)
+            word = m.group()
+            kept = shared.get(word)
+            if kept is None:
+                kept = shared[word] = (word, word.casefold())
+            texts.append(kept[0])
+            folded.append(kept[1])
+        return cls(text, starts, ends, texts, folded)
 
     def view(self, start: int, end: int) -> WordView:
         """The words of `text[start:end]` (a span inside the one read)."""
