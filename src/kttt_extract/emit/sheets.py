@@ -133,8 +133,18 @@ class StreamedBook:
 
 
 def _cell(ws: Any, value: Cell) -> Any:
+    """A value as the workbook takes it: a plain value where openpyxl already writes it as we
+    want (text as text, a date as `yyyy-mm-dd`: no cell object, the fast path), a cell made
+    here where it would not."""
     if isinstance(value, str):
-        return _text_cell(ws, value)
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+        if ILLEGAL_CHARACTERS_RE.search(value) or len(value) > 32767 or (
+                value.startswith("=") or value in ERROR_CODES):
+            return _text_cell(ws, value)  # kept as text: no formula, no error value
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value  # openpyxl's own format for a date is DATE_FORMAT
     if isinstance(value, dt.date):
         from openpyxl.cell import WriteOnlyCell
 
