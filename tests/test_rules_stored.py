@@ -3,9 +3,11 @@ code, read back whole, and never a reason for loading to fail."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,3 +157,30 @@ def test_the_default_store_is_used_by_load_rules(tmp_path: Path,
     assert len(list((tmp_path / "mine" / "rules").glob("*.pickle"))) == 1
     _no_compiling(monkeypatch)
     assert len(load_rules().rules) > 200
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="no file owners on this system")
+def test_a_store_others_may_write_is_not_read(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's entries are pickles: one in a folder anybody may write is never read."""
+    store = RuleStore(tmp_path / "store")
+    load_rules(store=store)
+    (entry,) = _entries(store)
+    store.folder.chmod(0o777)
+    calls: list[int] = []
+    real = load_mod.compile_rule_texts
+
+    def counted(*args: Any, **kwargs: Any) -> RuleSet:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_mod, "compile_rule_texts", counted)
+    load_rules(store=store)
+    assert calls == [1]  # compiled again, the entry passed over
+    store.folder.chmod(0o700)
+    entry.chmod(0o666)
+    load_rules(store=store)
+    assert calls == [1, 1]
+    entry.chmod(0o600)
+    load_rules(store=store)
+    assert calls == [1, 1]  # a private entry in a private folder is read

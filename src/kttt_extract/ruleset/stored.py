@@ -13,6 +13,9 @@ sets that fail to load are never stored. The store is only a
 shortcut: an entry that cannot be read or written is ignored (the rules are compiled as if it were
 absent), and deleting the folder at any time is safe.
 
+A stored rule set is read with pickle, so the store reads only a folder and files that this user
+owns and nobody else may write; anything else is passed over as absent.
+
 Where: `$KTTT_CACHE_DIR` when set (empty, `0` or `off` switches the store off), else the user's
 cache folder (`$XDG_CACHE_HOME/kttt_extract/rules`, by default `~/.cache/kttt_extract/rules`;
 `%LOCALAPPDATA%` on Windows). Entries are written to a temporary file and renamed, so two runs
@@ -88,6 +91,8 @@ class RuleStore:
     def get(self, key: str, kind: type[T]) -> T | None:
         """The stored object of `key` if it is a `kind`, else None (absent or unreadable)."""
         path = self.folder / f"{key}.pickle"
+        if not _private(self.folder) or not _private(path):
+            return None
         try:
             data = path.read_bytes()
             found = pickle.loads(data)
@@ -134,6 +139,19 @@ def _loader_sources() -> list[bytes]:
         except OSError:
             out.append(path.name.encode())
     return out
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user can have written `path`: a stored rule set is read with pickle,
+    which runs what the file says, so a folder or file that someone else owns or may write is
+    never read (where the system has no owners, as on Windows, the user's cache is trusted)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _touch(path: Path) -> None:
