@@ -184,3 +184,16 @@ def test_a_store_others_may_write_is_not_read(tmp_path: Path,
     entry.chmod(0o600)
     load_rules(store=store)
     assert calls == [1, 1]  # a private entry in a private folder is read
+
+
+def test_no_home_no_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user with no home folder (a container's numeric user) loads the rules, unstored."""
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert store_dir() is None
+    assert len(load_rules().rules) > 200

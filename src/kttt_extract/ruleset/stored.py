@@ -56,7 +56,10 @@ def store_dir() -> Path | None:
     elif os.environ.get("XDG_CACHE_HOME"):
         base = Path(os.environ["XDG_CACHE_HOME"])
     else:
-        base = Path.home() / ".cache"
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError):  # no home (a container's user without a passwd entry)
+            return None
     return base / "kttt_extract" / "rules"
 
 
