@@ -206,3 +206,31 @@ def test_a_run_stopped_early_tables_what_the_index_holds(tmp_path: Path) -> None
     done = sorted(batch.read_manifest(out).values(), key=lambda e: e.path)
     assert batch.write_rollups(out, done) == []
     assert _tables(out) == made
+
+
+def test_tables_that_cannot_be_written_stop_the_run_at_its_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A roll-up table the disk refuses is the run's OutputError (exit 10), raised once every
+    document is done and recorded, never a problem blamed on a document; the old tables stay."""
+    from kttt_extract.emit import atomic
+    from kttt_extract.errors import OutputError
+
+    src, out = _folder(tmp_path / "in", count=6), tmp_path / "out"
+    run_batch(src, out, FAST)
+    before = _tables(out)
+    real = atomic.AtomicFile.write
+
+    def full(self: atomic.AtomicFile, data: bytes) -> None:
+        if self.target.name == "tasks.csv" and self.file.tell() > 0:  # past its header
+            raise OutputError("cannot write: no space left on device", path=self.name)
+        real(self, data)
+
+    monkeypatch.setattr(atomic.AtomicFile, "write", full)
+    for i in range(6):
+        (src / f"d{i % 2}" / f"kh-{i}.md").write_text(PLAN.format(n=i + 3), encoding="utf-8")
+    with pytest.raises(OutputError, match="no space left"):
+        run_batch(src, out, FAST)
+    assert _tables(out) == before
+    assert all(e["status"] in ("ok", "error") for e in _manifest(out).values())
+    assert sum(e["status"] == "ok" for e in _manifest(out).values()) == 6
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -13,7 +13,6 @@ time may write into an output folder: the folder is locked (`flock`) for the run
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from time import perf_counter
 from typing import Literal
 
 from kttt_extract import guard
-from kttt_extract.batch_feed import TableFeed
+from kttt_extract.batch_feed import TableFeed, add_rows, read_back
 from kttt_extract.batch_find import SUPPORTED as SUPPORTED  # re-exported
 from kttt_extract.batch_find import find_inputs
 from kttt_extract.batch_index import Index, Stat, entry_line, manifest_lines
@@ -49,7 +48,6 @@ from kttt_extract.emit.rollup import DOC_COLUMNS as DOC_COLUMNS  # re-exported: 
 from kttt_extract.emit.rollup import Rollup
 from kttt_extract.emit.rollup import item_columns as item_columns
 from kttt_extract.errors import Busy, ExitStatus, KtttError, OutputError, reason
-from kttt_extract.fileio import read_regular
 from kttt_extract.loaders import LoadOptions
 from kttt_extract.ruleset import RuleSet, load_rules
 from kttt_extract.ruleset.load import RuleLimits
@@ -356,10 +354,8 @@ def write_rollups(out_dir: Path, entries: Iterable[Entry]) -> list[str]:
         for entry in entries:
             if entry.status == "error":
                 continue
-            try:
-                path = output_path(out_dir, entry.path, folders)
-                tables.add(json.loads(read_regular(path, MAX_MANIFEST)))
-            except (OSError, ValueError, KeyError, TypeError, KtttError):
+            doc = read_back(out_dir, entry.path, folders, MAX_MANIFEST)
+            if doc is None or not add_rows(tables, doc):
                 problems.append(entry.path)
         tables.commit()
     return problems

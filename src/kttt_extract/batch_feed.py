@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from kttt_extract.batch_plan import Folders, output_path
 from kttt_extract.batch_pool import Entry, Record
@@ -41,6 +42,7 @@ class TableFeed:
         self.problems: list[str] = []
         self.folders = Folders(out_dir)
         self.tables: Rollup | None = None
+        self.broken = False  # a table could not be written: left to the end of the run
 
     def decided(self, i: int, entry: Entry) -> None:
         """The input at place `i` was decided without running (skipped, or failed)."""
@@ -71,7 +73,7 @@ class TableFeed:
         when they do not."""
         while self._advance():
             pass
-        if self.pos < len(self.order) or self.tabled != list(paths):
+        if self.broken or self.pos < len(self.order) or self.tabled != list(paths):
             self.discard()
             return None
         tables = self.tables or self._open()
@@ -98,14 +100,37 @@ class TableFeed:
         self.pos += 1
         if state == TABLED:
             self.tabled.append(path)
-            tables = self.tables or self._open()
-            try:
-                target = output_path(self.out_dir, path, self.folders)
-                tables.add(json.loads(read_regular(target, self.max_bytes)))
-            except (OSError, ValueError, KeyError, TypeError, KtttError):
+            doc = read_back(self.out_dir, path, self.folders, self.max_bytes)
+            if doc is None:
                 self.problems.append(path)
+            elif not self.broken:
+                try:
+                    tables = self.tables or self._open()
+                    if not add_rows(tables, doc):
+                        self.problems.append(path)
+                except KtttError:  # the tables cannot be written now: made at the end, where
+                    self.broken = True  # the same error stops the run as it always did
+                    self.discard()
         return True
 
 
 def _state(entry: Entry) -> int:
     return TABLED if entry.status in ("ok", "skipped") else UNTABLED
+
+
+def read_back(out_dir: Path, path: str, folders: Folders, max_bytes: int) -> Any | None:
+    """The JSON a document was written as, or None when it cannot be read back."""
+    try:
+        return json.loads(read_regular(output_path(out_dir, path, folders), max_bytes))
+    except (OSError, ValueError, KtttError):
+        return None
+
+
+def add_rows(tables: Rollup, doc: Any) -> bool:
+    """Add a document's rows; False (nothing added) when it is no result of this version. A
+    table that cannot be written raises its OutputError."""
+    try:
+        tables.add(doc)
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
