@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -146,8 +147,9 @@ def test_where_the_store_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert store_dir() == tmp_path / "mine" / "rules"
     monkeypatch.delenv(CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    if store_dir() != tmp_path / "xdg" / "kttt_extract" / "rules":  # Windows: LOCALAPPDATA
-        pytest.skip("another platform's cache folder")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    base = tmp_path / ("local" if sys.platform == "win32" else "xdg")
+    assert store_dir() == base / "kttt_extract" / "rules"
 
 
 def test_the_default_store_is_used_by_load_rules(tmp_path: Path,

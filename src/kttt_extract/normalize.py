@@ -11,7 +11,7 @@ import regex
 
 from kttt_extract.model import Block, Cell, CellSpan, NormText, Para
 from kttt_extract.ruleset.slots import Pattern, Slots
-from kttt_extract.textnorm import fold_tones, unify_chars
+from kttt_extract.textnorm import all_caps, fold_tones, unify_chars
 
 # A line that opens a new numbered or bulleted item: "II.", "II-", "1.", "2.1.", "2.1", "a)",
 # "-", "+", "•". Numbers of three digits or more are quantities ("1.500 lao động"), not items.
@@ -30,6 +30,7 @@ _SPACES = regex.compile(r" {2,}")
 CELL_JOIN = " | "  # between the cells of a table row in the normalised text
 MAX_FRAME_ROWS = 6  # a letterhead or signature table is small
 MAX_FRAME_COLUMNS = 3
+CAPS_LETTERS = 3  # letters a line needs, all capitals, to read as a capitalised heading line
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,11 @@ def _line_width(blocks: Sequence[Block]) -> int:
     return lengths[int(len(lengths) * 0.9)] if lengths else 0
 
 
-def _is_caps(line: str) -> bool:
-    letters = "".join(filter(str.isalpha, line))
-    # str.isupper of the letters rules out a lower-case one at C speed; each letter is then
-    # checked (a letter without case, such as "ª", is no capital either)
-    return len(letters) >= 3 and letters.isupper() and all(map(str.isupper, letters))
-
-
 def continues(prev: str, line: str, block: Block, width: int,
               openers: regex.Pattern[str] | None = None) -> bool:
     """Whether `line` carries on the paragraph whose last line is `prev`; `openers` matches
     words that open a paragraph in this genre ("Căn cứ", "Nơi nhận"), from the layout rules."""
-    caps, prev_caps = _is_caps(line), _is_caps(prev)
+    caps, prev_caps = all_caps(line, CAPS_LETTERS), all_caps(prev, CAPS_LETTERS)
     if caps and prev_caps and _MARKER.match(prev) and not _MARKER.match(line):
         return not prev.endswith((".", ":", ";"))  # a heading broken over two lines
     if caps or prev_caps or _MARKER.match(line):
@@ -181,7 +175,8 @@ def normalize(blocks: Sequence[Block], layout: Layout | None = None) -> NormText
         joinable = block.kind == "paragraph" and block.number is None
         prev_ok = cur is not None and (
             cur.first_block.kind == "paragraph"
-            or (cur.first_block.kind == "heading" and (line[0].islower() or _is_caps(line))))
+            or (cur.first_block.kind == "heading"
+                and (line[0].islower() or all_caps(line, CAPS_LETTERS))))
         if cur is not None and joinable and prev_ok and continues(
             cur.last_line, line, block, width, lay.openers
         ):

@@ -17,6 +17,7 @@ import regex
 from kttt_extract.model import NormText, Para, Span
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruleset.slots import Pattern, Slots
+from kttt_extract.textnorm import all_caps
 
 RegionKind = Literal["header", "title", "body", "closing", "appendix"]
 HEADER_SCAN = 40  # the letterhead and the title sit in the first paragraphs
@@ -58,11 +59,6 @@ def _matches(norm: NormText, para: Para, pattern: regex.Pattern[str]) -> bool:
     return bool(pattern.match(norm.text, para.span[0], para.span[1], timeout=1.0))
 
 
-def _is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
 def _title_index(norm: NormText, rules: RegionRules) -> int | None:
     """The paragraph that opens the title: the kind line ("KẾ HOẠCH") or a letter's "V/v"."""
     kinds = [rules.title, rules.letter]
@@ -83,7 +79,7 @@ def _header_prefix(norm: NormText, rules: RegionRules) -> int:
         line = _line(norm, para)
         if _matches(norm, para, cue):
             end, strong = i + 1, True
-        elif (_is_caps(line) and len(line.split()) <= MAX_HEADER_LINE_WORDS
+        elif (all_caps(line) and len(line.split()) <= MAX_HEADER_LINE_WORDS
               and not regex.match(r"[IVXLC]+\s*[.\-)]|\d", line)):
             end = i + 1
         else:
@@ -107,7 +103,7 @@ def _title_end(norm: NormText, rules: RegionRules, start: int, stop: int) -> int
         opener = lines > 0 and any(_matches(norm, para, p) for p in openers)
         if (opener or _matches(norm, para, headings)
                 or para.kind == "table_row" or lines >= MAX_TITLE_LINES
-                or (lines > 0 and len(line.split()) > 40 and not _is_caps(line))):
+                or (lines > 0 and len(line.split()) > 40 and not all_caps(line))):
             break
         lines += 1
         i += 1
@@ -150,7 +146,7 @@ def _appendix(norm: NormText, rules: RegionRules, start: int, stop: int) -> Regi
         line = _line(norm, para)
         if para.kind == "table_row" or _matches(norm, para, heading):
             break
-        if not (_is_caps(line) or line.startswith("(")):
+        if not (all_caps(line) or line.startswith("(")):
             break
         title.append(line.strip("() "))
         i += 1

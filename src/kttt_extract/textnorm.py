@@ -1,6 +1,7 @@
 """Character-level Vietnamese text normalisation shared by the normaliser and the rule compiler.
 
-Every function here keeps the length of an NFC string unchanged, so that offsets survive.
+Every function here that rewrites text keeps the length of an NFC string unchanged, so that
+offsets survive.
 """
 
 from __future__ import annotations
@@ -54,3 +55,12 @@ def fold_tones(text: str) -> str:
 def unify_chars(text: str) -> str:
     """One form for dashes, quotes and spaces (length-preserving)."""
     return text.translate(_CHAR_MAP)
+
+
+def all_caps(text: str, min_letters: int = 2) -> bool:
+    """Whether `text` has at least `min_letters` letters and every one is a capital (a heading,
+    a letterhead line); other characters do not count."""
+    letters = "".join(filter(str.isalpha, text))
+    # str.isupper of the letters rules out a lower-case one at C speed; each letter is then
+    # checked (a letter without case, such as "ª", is no capital either)
+    return len(letters) >= min_letters and letters.isupper() and all(map(str.isupper, letters))

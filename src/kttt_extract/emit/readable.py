@@ -85,8 +85,7 @@ def target_label(t: Target) -> str:
     symbol = _SYMBOL[t.comparator]
     unit = t.unit or ""
     figure = f"{symbol} {value}".strip() + (unit if unit == "%" else f" {unit}".rstrip())
-    when = _span_years(t.period) or (str(t.year) if t.year else "")
-    when = when or ("hàng năm" if t.recurrence == "yearly" else "")
+    when = horizon_label(t.year, t.period, t.recurrence)
     head = f"{t.indicator}: " if t.indicator else ""
     return f"{head}{figure}" + (f" ({when})" if when else "")
 
@@ -94,6 +93,16 @@ def target_label(t: Target) -> str:
 def deadline_label(d: Deadline) -> str:
     """The date of a `by` deadline; any other kind as the document wrote it."""
     return d.date if d.kind == "by" and d.date else d.text
+
+
+def horizon_label(year: int | None, period: tuple[int, int | None] | tuple[int, int] | None,
+                  recurrence: str | None) -> str:
+    """When a target is aimed at, as a reader writes it: `2025–2030`, `2030`, `hàng năm`."""
+    if period is not None:
+        return _span_years(period)
+    if year:
+        return str(year)
+    return "hàng năm" if recurrence == "yearly" else ""
 
 
 def _span_years(period: tuple[int, int | None] | tuple[int, int] | None) -> str:

@@ -21,6 +21,7 @@ from kttt_extract.emit.readable import (
     Names,
     column_spec,
     deadline_label,
+    horizon_label,
     iso_date,
     target_label,
 )
@@ -100,21 +101,13 @@ def deadline_rows(docs: Sequence[Doc]) -> list[list[Cell]]:
     return [row for _, row in sorted(rows, key=lambda x: x[0])]
 
 
-def _horizon(year: int | None, period: tuple[int, int] | None, recurrence: str | None) -> str:
-    if period:
-        return f"{period[0]}–{period[1]}"
-    if year:
-        return str(year)
-    return "hàng năm" if recurrence == "yearly" else ""
-
-
 def target_rows(docs: Sequence[Doc]) -> list[list[Cell]]:
     """One row per target, by horizon (the year aimed at), then indicator."""
     rows: list[tuple[tuple[str, str, str, int], list[Cell]]] = []
     for name, result in docs:
         names = Names(result)
         for t in result.targets:
-            horizon = _horizon(t.year, t.period, t.recurrence)
+            horizon = horizon_label(t.year, t.period, t.recurrence)
             figure = target_label(t).removeprefix(f"{t.indicator}: ")
             value = int(t.value) if t.value.is_integer() else t.value
             top = (int(t.value_max) if t.value_max.is_integer() else t.value_max

@@ -8,7 +8,6 @@ documents give byte-identical files (see emit/sheets.py for the CSV and the stre
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,6 @@ class Rollup:
         from kttt_extract.emit.sheets import StreamedBook, csv_bytes
 
         self.columns = {t: (*readable.DOC_COLUMNS, *readable.COLUMNS[t]) for t in TABLES}
-        self.scratch = tempfile.TemporaryDirectory(prefix="kttt-rollup-")
         self.files: list[AtomicFile] = []
         self.book: StreamedBook | None = None
         try:
@@ -56,7 +54,7 @@ class Rollup:
             self.xlsx = self._open(out_dir / XLSX)
             for table, out in self.csv.items():
                 out.write(csv_bytes(self.columns[table], ()))
-            book = self.book = StreamedBook(Path(self.scratch.name))
+            book = self.book = StreamedBook()
             for table in TABLES:
                 book.add_sheet(table, self.columns[table])
         except BaseException:
@@ -100,7 +98,6 @@ class Rollup:
             self.book = None
         for out in self.files:
             out.discard()
-        self.scratch.cleanup()
 
     def __enter__(self) -> Rollup:
         return self

@@ -14,14 +14,14 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from kttt_extract.emit.readable import Cell, Column
 
 EXCEL_ROWS = 1_048_576
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd"
+SPOOL_BYTES = 16 * 1024 * 1024  # a workbook larger is assembled in a temporary file
 
 
 @dataclass(frozen=True)
@@ -70,30 +70,36 @@ def column_letter(index: int) -> str:
 def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
     """A workbook with one sheet per table, made byte-stable (fixed zip and document dates)."""
     import io
-    import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="kttt-xlsx-") as scratch:
-        book = StreamedBook(Path(scratch))
-        for sheet in sheets:
-            book.add_sheet(sheet.name, sheet.columns)
-            for row in sheet.rows:
-                book.append(sheet.name, row)
-        out = io.BytesIO()
-        book.save(out)
+    book = StreamedBook()
+    for sheet in sheets:
+        book.add_sheet(sheet.name, sheet.columns)
+        for row in sheet.rows:
+            book.append(sheet.name, row)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
+
+
+@dataclass
+class _Written:
+    """A sheet being written: its columns and the rows it has, the header included."""
+
+    ws: Any
+    width: int
+    rows: int = 1
 
 
 class StreamedBook:
     """A workbook written a row at a time in openpyxl's write-only mode (each sheet's rows go to
-    a file under `scratch` as they come, and may come in any order between sheets), saved
+    a temporary file as they come, and may come in any order between sheets), saved
     byte-stable by `save`."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self) -> None:
         from openpyxl import Workbook
 
-        self.scratch = scratch
         self.book = Workbook(write_only=True)
-        self.sheets: dict[str, tuple[Any, int, int]] = {}  # name -> (sheet, columns, rows)
+        self.sheets: dict[str, _Written] = {}
 
     def add_sheet(self, name: str, columns: Sequence[Column]) -> None:
         """A sheet with its widths, frozen header row and header (these precede the rows)."""
@@ -105,31 +111,34 @@ class StreamedBook:
         ws.freeze_panes = "A2"
         bold = Font(bold=True)
         ws.append([_text_cell(ws, c.name, font=bold) for c in columns])
-        self.sheets[name] = (ws, len(columns), 1)
+        self.sheets[name] = _Written(ws, len(columns))
 
     def append(self, name: str, row: Sequence[Cell]) -> None:
         """One row of a sheet; rows past Excel's limit are dropped (the CSV keeps them)."""
-        ws, width, count = self.sheets[name]
-        if count < EXCEL_ROWS:
-            ws.append([_cell(ws, v) for v in row])
-            self.sheets[name] = (ws, width, count + 1)
+        sheet = self.sheets[name]
+        if sheet.rows < EXCEL_ROWS:
+            sheet.ws.append([_cell(sheet.ws, v) for v in row])
+            sheet.rows += 1
 
     def discard(self) -> None:
         """End each sheet's XML without saving the workbook (left open, the streaming writers
         would fail noisily when collected); openpyxl removes its files at exit."""
-        for ws, _, _ in self.sheets.values():
+        for sheet in self.sheets.values():
             with contextlib.suppress(Exception):
-                ws.close()
+                sheet.ws.close()
         self.sheets.clear()
 
     def save(self, out: BinaryIO) -> None:
         """Each sheet's filter over its rows, then the workbook, its zip made byte-stable."""
-        for ws, width, count in self.sheets.values():
-            ws.auto_filter.ref = f"A1:{column_letter(max(1, width))}{count}"
-        raw = self.scratch / "book.xlsx"
-        self.book.save(raw)
-        self.sheets.clear()
-        _stable_zip(raw, out)
+        import tempfile
+
+        for sheet in self.sheets.values():
+            sheet.ws.auto_filter.ref = f"A1:{column_letter(max(1, sheet.width))}{sheet.rows}"
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as raw:  # on disk when large
+            self.book.save(raw)
+            self.sheets.clear()
+            raw.seek(0)
+            _stable_zip(raw, out)
 
 
 def _cell(ws: Any, value: Cell) -> Any:
@@ -143,15 +152,13 @@ def _cell(ws: Any, value: Cell) -> Any:
                 value.startswith("=") or value in ERROR_CODES):
             return _text_cell(ws, value)  # kept as text: no formula, no error value
         return value
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value  # openpyxl's own format for a date is DATE_FORMAT
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.datetime):  # openpyxl would show its time too
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = DATE_FORMAT
         return cell
-    return value
+    return value  # a date: openpyxl's own format for one is DATE_FORMAT
 
 
 def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
@@ -166,7 +173,7 @@ def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
     return cell
 
 
-def _stable_zip(raw: Path, out: BinaryIO) -> None:
+def _stable_zip(raw: IO[bytes], out: BinaryIO) -> None:
     """The zip `raw` copied entry by entry (streamed: a sheet may be large) with fixed dates."""
     import re
     import shutil

@@ -18,6 +18,7 @@ from kttt_extract.extractors.context import Context
 from kttt_extract.model import Para
 from kttt_extract.normalize import CELL_JOIN
 from kttt_extract.ruleset.slots import Pattern, Slots
+from kttt_extract.textnorm import all_caps
 
 _RULE_CHARS = regex.compile(r"[-–_=*.~]{2,}|^\s*[*]\s*$")
 MAX_ISSUER_LINES = 4
@@ -46,11 +47,6 @@ def header_cells(ctx: Context, paras: Sequence[Para]) -> list[str]:
     return [cell.strip() for cell in joined.split("\n") if cell.strip()]
 
 
-def _is_caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
 def issuer_lines(ctx: Context, cells: Sequence[str]) -> list[str]:
     """The first run of capital cells that is not the motto, a number or a date."""
     rules = LetterheadRules.of(ctx.rules)
@@ -63,7 +59,7 @@ def issuer_lines(ctx: Context, cells: Sequence[str]) -> list[str]:
             continue
         if motto is not None and motto.fullmatch(cell):
             continue  # the other column, read line by line beside the issuer
-        if any(p is not None and p.match(cell) for p in stops) or not _is_caps(text):
+        if any(p is not None and p.match(cell) for p in stops) or not all_caps(text):
             if lines:
                 break
             continue
@@ -105,7 +101,7 @@ def cased(ctx: Context, name: str) -> str:
     word, the word after a head word ("Sở", "Bộ") and a place after its level word capitalised."""
     found = regex.search(r"(?<![\p{L}])" + r"\s+".join(regex.escape(w) for w in name.split())
                          + r"(?![\p{L}])", ctx.text, flags=regex.IGNORECASE)
-    if found and not _is_caps(found.group()):
+    if found and not all_caps(found.group()):
         return " ".join(found.group().split())
     rules = LetterheadRules.of(ctx.rules)
     heads, levels, committees = rules.issuer_heads, rules.place_levels, rules.committees
