@@ -7,12 +7,14 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kttt_extract.emit import formats, readable
 from kttt_extract.emit.readable import Names, deadline_label, number_vi, target_label
-from kttt_extract.emit.sheets import Sheet, column_letter, csv_bytes, xlsx_bytes
+from kttt_extract.emit.sheets import Sheet, csv_bytes, xlsx_bytes
+from kttt_extract.emit.xlsx import column_letter
 from kttt_extract.extractors.numbers import parse_number
 from kttt_extract.model import Notice
 from tests.result_factory import make_result
@@ -140,3 +142,81 @@ def test_markdown_tables_escape_pipes_and_name_agencies() -> None:
     row = next(line for line in md.splitlines() if line.startswith("| Sở Nông nghiệp"))
     assert "| Sở Nông nghiệp và Phát triển nông thôn | Sở Tài chính |" in row
     assert "2025-12-15" in row and row.endswith("| 1 |")
+
+
+def _read_back(tmp_path: Path, rows: list[list[object]]) -> list[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
+    columns = readable.column_spec(" ".join(f"c{i}" for i in range(max(map(len, rows)))))
+    (tmp_path / "r.xlsx").write_bytes(xlsx_bytes([Sheet("t", columns, rows)]))  # type: ignore[arg-type]
+    return list(load_workbook(tmp_path / "r.xlsx")["t"].iter_rows(min_row=2, values_only=True))
+
+
+def test_xlsx_rows_keep_text_numbers_and_dates_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["a & b < c > d", "  lề  ", "dòng 1\r\ndòng 2", "x\x00y\x1fz", "#N/A", "-3", ""],
+        [True, False, 7, -2.5, 1e20, float("nan"), None],
+        [dt.date(2030, 12, 31), dt.datetime(2025, 1, 2, 12, 0), dt.date(1900, 2, 1)],
+        ["x" * 40000],
+    ]
+    got = _read_back(tmp_path, rows)
+    assert got[0] == ("a & b < c > d", "  lề  ", "dòng 1\r\ndòng 2", "xyz", "#N/A", "-3", None)
+    assert got[1] == (True, False, 7, -2.5, 1e20, None, None)
+    assert got[2][:3] == (dt.datetime(2030, 12, 31), dt.datetime(2025, 1, 2, 12, 0),
+                          dt.datetime(1900, 2, 1))
+    assert got[3][0] == "x" * 32767
+
+
+@given(st.lists(st.lists(st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(), st.dates(min_value=dt.date(1900, 3, 1)), st.none()),
+    min_size=1, max_size=5), min_size=1, max_size=4))
+def test_xlsx_rows_read_back_as_written(rows: list[list[object]]) -> None:
+    import tempfile
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def expected(value: object) -> object:
+        if isinstance(value, str):
+            return ILLEGAL_CHARACTERS_RE.sub("", value) or None
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time())
+        return value
+
+    with tempfile.TemporaryDirectory() as tmp:
+        got = _read_back(Path(tmp), rows)
+    width = max(map(len, rows))
+    want = [tuple(expected(v) for v in row) + (None,) * (width - len(row)) for row in rows]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()  # the reader ends a sheet at its last cell ("" is a cell)
+        want.pop()
+    assert got == want
+
+
+def _calc() -> str | None:
+    """soffice, when LibreOffice's spreadsheet (Calc) is installed beside it."""
+    import shutil
+
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        return None
+    return program if (Path(program).resolve().parent / "libscdlo.so").exists() else None
+
+
+@pytest.mark.skipif(_calc() is None, reason="LibreOffice Calc is not installed")
+def test_libreoffice_reads_the_workbook(tmp_path: Path) -> None:
+    import subprocess
+
+    rows: list[list[object]] = [["a & b", 7, dt.date(2030, 12, 31), True, "=1+1", ""],
+                                ["  lề  ", -2.5, None, False, "#N/A", "x"]]
+    columns = readable.column_spec("text number date flag formula last")
+    (tmp_path / "t.xlsx").write_bytes(xlsx_bytes([Sheet("t", columns, rows)]))  # type: ignore[arg-type]
+    subprocess.run([_calc() or "soffice", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+                    "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                    "--outdir", str(tmp_path), str(tmp_path / "t.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    got = list(csv.reader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8"))))
+    assert got == [["text", "number", "date", "flag", "formula", "last"],
+                   ["a & b", "7", "2030-12-31", "TRUE", "=1+1", ""],
+                   ["  lề  ", "-2.5", "", "FALSE", "#N/A", "x"]]

@@ -17,7 +17,7 @@ from kttt_extract.emit.readable import Cell, TableName
 
 if TYPE_CHECKING:
     from kttt_extract.emit.atomic import AtomicFile
-    from kttt_extract.emit.sheets import StreamedBook
+    from kttt_extract.emit.xlsx import StreamedBook
 
 TABLES: tuple[TableName, ...] = ("targets", "deadlines", "tasks")
 DOC_COLUMNS = tuple(c.name for c in readable.DOC_COLUMNS)
@@ -44,7 +44,8 @@ class Rollup:
     old ones as they were. Usable as a context manager that discards on an error."""
 
     def __init__(self, out_dir: Path) -> None:
-        from kttt_extract.emit.sheets import StreamedBook, csv_bytes
+        from kttt_extract.emit.sheets import csv_bytes
+        from kttt_extract.emit.xlsx import StreamedBook
 
         self.columns = {t: (*readable.DOC_COLUMNS, *readable.COLUMNS[t]) for t in TABLES}
         self.files: list[AtomicFile] = []
