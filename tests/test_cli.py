@@ -105,6 +105,22 @@ def test_help_runs_as_a_program() -> None:
     assert "extract" in proc.stdout
 
 
+def test_help_lists_every_command_and_a_command_imports_only_its_own_module() -> None:
+    proc = subprocess.run([sys.executable, "-m", "kttt_extract", "--help"], capture_output=True,
+                          text=True, check=False)
+    listed = {line.split()[0] for line in proc.stdout.split("Commands:")[1].splitlines()
+              if line.startswith("  ")}
+    assert listed == {"batch", "extract", "text", "schema", "report", "eval", "rules"}
+    code = ("import sys\nfrom kttt_extract.cli import main\nmain(['report', '--help'])\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('kttt_extract.cli.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    loaded = set(proc.stdout.split("\n")[-2].split())
+    assert "kttt_extract.cli.report" in loaded, proc.stdout + proc.stderr
+    assert not loaded & {"kttt_extract.cli.batch", "kttt_extract.cli.extract",
+                         "kttt_extract.cli.rules"}
+
+
 def test_exit_code_of_a_command_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
     # a library error raised inside a command keeps its own exit code through the boundary
     from kttt_extract.cli import main

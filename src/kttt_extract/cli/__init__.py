@@ -59,14 +59,27 @@ def _root(
     """Extract targets, deadlines and responsibilities from Vietnamese plan documents."""
 
 
-def _register() -> None:
-    from kttt_extract.cli import batch, extract, report, rules  # noqa: F401  (commands attach)
+# which module registers each command: a call names one, and only that module is imported
+# (typer builds every registered command's parameters before it runs one); a call that names
+# none (`kttt --help`, completion, a mistyped command) registers them all
+_COMMANDS = {"batch": "batch", "extract": "extract", "text": "extract", "schema": "extract",
+             "report": "report", "rules": "rules", "eval": "rules"}
+_MODULES = ("batch", "extract", "report", "rules")  # in the order `kttt --help` lists them
+
+
+def _register(args: list[str]) -> None:
+    from importlib import import_module
+
+    named = next((a for a in args if not a.startswith("-")), None)
+    wanted = _COMMANDS.get(named or "")
+    for module in (wanted,) if wanted else _MODULES:
+        import_module(f"kttt_extract.cli.{module}")  # its commands attach to `app`
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn library errors into one stderr line and an exit code."""
-    _register()
     args = sys.argv[1:] if argv is None else argv
+    _register(args)
     debug = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
     try:
