@@ -6,6 +6,7 @@ offsets survive.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import regex
@@ -36,6 +37,9 @@ _CHAR_MAP = str.maketrans(
         "\u2026": "…",
     }
 )
+# any character _CHAR_MAP changes: most lines hold none, and `re` finds that out many times
+# faster than `str.translate` walks a non-ASCII line
+_UNIFIABLE = re.compile("[" + re.escape("".join(map(chr, _CHAR_MAP))) + "]")
 
 
 def nfc(text: str) -> str:
@@ -54,7 +58,7 @@ def fold_tones(text: str) -> str:
 
 def unify_chars(text: str) -> str:
     """One form for dashes, quotes and spaces (length-preserving)."""
-    return text.translate(_CHAR_MAP)
+    return text.translate(_CHAR_MAP) if _UNIFIABLE.search(text) else text
 
 
 def all_caps(text: str, min_letters: int = 2) -> bool:
