@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Block, Hints
 from kttt_extract.normalize import locate, normalize
-from kttt_extract.textnorm import fold_tones, unify_chars
+from kttt_extract.textnorm import all_caps, fold_tones, unify_chars
 
 WRAPPED = Hints(hard_wrapped=True)
 # the one form of each dash, quote and space (the reference for unify_chars' fast path)
@@ -58,6 +58,17 @@ def test_unify_chars_skips_only_text_with_nothing_to_map(text: str) -> None:
     expected = text.translate({ord(k): v for k, v in UNIFIED.items()})
     assert unify_chars(text) == expected
     assert len(unify_chars(text)) == len(text)
+
+
+# capitals and small letters (ASCII and not), caseless letters, marks and signs with a case
+CAPS_TEXT = st.text(alphabet="aAzZĐđƯưỦủ中ªⓐⒶ1 -.\u0301", max_size=10)
+
+
+@given(CAPS_TEXT, st.integers(min_value=0, max_value=4))
+def test_all_caps_is_every_letter_a_capital(text: str, min_letters: int) -> None:
+    letters = [c for c in text if c.isalpha()]
+    expected = len(letters) >= max(min_letters, 1) and all(c.isupper() for c in letters)
+    assert all_caps(text, min_letters) == expected
 
 
 def test_hard_wrapped_lines_rejoin_into_paragraphs() -> None:
