@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a r
 Y_TOLERANCE = 6.0  # points; a running header may move this much between pages
 
 _LINE_END = regex.compile(r"\r\n|\r|\n")
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")  # re: a plain class, faster
 _DIGITS = regex.compile(r"\d+")
 _SUBSET = regex.compile(r"^[A-Z]{6}\+")
 _BOLD_NAME = regex.compile(r"bold|black|heavy|semibold|demi", regex.IGNORECASE)
