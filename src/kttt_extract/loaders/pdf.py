@@ -238,10 +238,9 @@ def _measure(chars: _Chars, raw: str, start: int, end: int) -> _Line:
 
 
 class _Chars:
-    """What pdfium says of single characters of one text page: where they are, their font name
-    (subset prefix removed) and whether it is bold. The C calls are made straight on the page's
-    handle, through buffers made once a page; a page uses few fonts, so each name is parsed
-    once."""
+    """Where single characters of one text page are, their font name (subset prefix removed)
+    and whether it is bold: C calls on the page's handle through buffers made once a page; a
+    page uses few fonts, so each name is parsed once."""
 
     def __init__(self, textpage: Any) -> None:
         self.raw = textpage.raw
@@ -251,8 +250,7 @@ class _Chars:
         self.flags = ctypes.c_int()
         self.known: dict[tuple[bytes, int], tuple[str | None, bool]] = {}
 
-    def index(self, text_index: int) -> int:
-        """The character index of a position in the page's text (negative: none)."""
+    def index(self, text_index: int) -> int:  # of a position in the page's text; < 0: none
         return int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.raw, text_index))
 
     def box(self, index: int) -> tuple[float, float, float, float]:
@@ -263,9 +261,8 @@ class _Chars:
         return float(left.value), float(bottom.value), float(right.value), float(top.value)
 
     def baseline(self, index: int) -> float:
-        x, y = self.origin
-        pdfium_c.FPDFText_GetCharOrigin(self.raw, index, ctypes.byref(x), ctypes.byref(y))
-        return float(y.value)
+        pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *map(ctypes.byref, self.origin))
+        return float(self.origin[1].value)
 
     def font(self, index: int) -> tuple[str | None, bool]:
         size = pdfium_c.FPDFText_GetFontInfo(self.raw, index, self.buf, len(self.buf),
