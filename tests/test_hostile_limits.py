@@ -187,6 +187,20 @@ def test_stream_limit_passes_ordinary_streams() -> None:
         pdflimits.check_streams(content_stream_bomb(2, layers=2), "x.pdf", MB)
 
 
+def test_stream_limit_inflates_only_what_could_pass_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the most compressible input there is stays within Deflate's ratio
+    assert len(zlib.compress(bytes(16 * MB), 9)) * pdflimits.DEFLATE_RATIO >= 16 * MB
+    bomb = content_stream_bomb(2)
+    drained: list[object] = []
+    real = pdflimits._drain
+    monkeypatch.setattr(pdflimits, "_drain", lambda *a: drained.append(a) or real(*a))
+    pdflimits.check_streams(bomb, "far.pdf", len(bomb) * pdflimits.DEFLATE_RATIO)
+    assert drained == []  # the whole file could not inflate past this limit
+    with pytest.raises(InputTooLarge):
+        pdflimits.check_streams(bomb, "near.pdf", MB)
+    assert len(drained) == 1
+
+
 def test_lying_zip(tmp_path: Path) -> None:
     path = _write(tmp_path, "lying.docx", lying_docx(400))
     assert path.stat().st_size < 4 * MB

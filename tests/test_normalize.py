@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 from kttt_extract.loaders import load_bytes
 from kttt_extract.model import Block, Hints
 from kttt_extract.normalize import locate, normalize
-from kttt_extract.textnorm import fold_tones, unify_chars
+from kttt_extract.textnorm import all_caps, fold_tones, unify_chars
 
 WRAPPED = Hints(hard_wrapped=True)
+# the one form of each dash, quote and space (the reference for unify_chars' fast path)
+UNIFIED = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\ufffe": "-", "\u2019": "'",
+           "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\t": " ", "\u200b": " ",
+           "\ufeff": " ", "\u3000": " "}
 # the tone of an open oa, oe, uy moves to its first vowel (the reference for the fast path)
 TONE_MOVE = regex.compile(
     r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\p{L}\p{M}])")
@@ -41,6 +45,30 @@ def test_tone_folding_skips_only_text_with_no_tone_to_move(text: str) -> None:
     decomposed text and composing it again."""
     moved = TONE_MOVE.sub(r"\1\3\2", unicodedata.normalize("NFD", text))
     assert fold_tones(text) == unicodedata.normalize("NFC", moved)
+
+
+# the characters unify_chars maps, with letters, spaces and punctuation it keeps
+UNIFY_TEXT = st.text(alphabet="aĐ ư-.,'\"…\t\u00a0\u2013\u2014\u2019\u201c\u201d\u2212"
+                              "\u200b\ufeff\ufffe\u3000", max_size=12)
+
+
+@given(UNIFY_TEXT)
+def test_unify_chars_skips_only_text_with_nothing_to_map(text: str) -> None:
+    """A line with no character to unify comes back as it is: the same as mapping each one."""
+    expected = text.translate({ord(k): v for k, v in UNIFIED.items()})
+    assert unify_chars(text) == expected
+    assert len(unify_chars(text)) == len(text)
+
+
+# capitals and small letters (ASCII and not), caseless letters, marks and signs with a case
+CAPS_TEXT = st.text(alphabet="aAzZĐđƯưỦủ中ªⓐⒶ1 -.\u0301", max_size=10)
+
+
+@given(CAPS_TEXT, st.integers(min_value=0, max_value=4))
+def test_all_caps_is_every_letter_a_capital(text: str, min_letters: int) -> None:
+    letters = [c for c in text if c.isalpha()]
+    expected = len(letters) >= max(min_letters, 1) and all(c.isupper() for c in letters)
+    assert all_caps(text, min_letters) == expected
 
 
 def test_hard_wrapped_lines_rejoin_into_paragraphs() -> None:

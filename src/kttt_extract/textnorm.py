@@ -6,6 +6,7 @@ offsets survive.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import regex
@@ -36,6 +37,10 @@ _CHAR_MAP = str.maketrans(
         "\u2026": "…",
     }
 )
+# any character _CHAR_MAP changes: most lines hold none, and `re` finds that out many times
+# faster than `str.translate` walks a non-ASCII line
+_UNIFIABLE = re.compile("[" + re.escape("".join(map(chr, _CHAR_MAP))) + "]")
+_ASCII_LOWER = re.compile("[a-z]")
 
 
 def nfc(text: str) -> str:
@@ -54,12 +59,14 @@ def fold_tones(text: str) -> str:
 
 def unify_chars(text: str) -> str:
     """One form for dashes, quotes and spaces (length-preserving)."""
-    return text.translate(_CHAR_MAP)
+    return text.translate(_CHAR_MAP) if _UNIFIABLE.search(text) else text
 
 
 def all_caps(text: str, min_letters: int = 2) -> bool:
     """Whether `text` has at least `min_letters` letters and every one is a capital (a heading,
     a letterhead line); other characters do not count."""
+    if _ASCII_LOWER.search(text):  # most lines: a lower-case letter, found at C speed
+        return False
     letters = "".join(filter(str.isalpha, text))
     # str.isupper of the letters rules out a lower-case one at C speed; each letter is then
     # checked (a letter without case, such as "ª", is no capital either)

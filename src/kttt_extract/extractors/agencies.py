@@ -214,7 +214,7 @@ def extract(ctx: Context) -> list[Agency]:
         a, b, names = span.start, span.end, span.names
         if pending is not None and list_openers(ctx.text, a, b, names, ctx.rules) is None:
             pending = None
-        roles = _roles(ctx, span, pending, cues)
+        roles = _roles(ctx, span, pending, cues) if names else {}  # no name, no role to read
         pending = list_cue(ctx.text, a, b, cues) or pending
         _short_names(ctx, names, book)
         for n in names:

@@ -158,8 +158,9 @@ def list_cue(text: str, start: int, end: int, cues: Cues) -> tuple[Role, str] | 
 
 
 def _ends_with(rule: Cue, text: str, start: int, end: int) -> bool:
-    return any(m.end() >= len(text[:end].rstrip())
-               for m in rule.regex.finditer(text, start, end, timeout=1.0))
+    last = len(text[start:end].rstrip())  # where the paragraph's text ends, spaces left out
+    last = start + last if last else len(text[:start].rstrip())
+    return any(m.end() >= last for m in rule.regex.finditer(text, start, end, timeout=1.0))
 
 
 def list_openers(text: str, start: int, end: int, names: Sequence[Found], rules: RuleSet

@@ -30,6 +30,7 @@ _GAP = regex.compile(r"\s*[,&/\-]?\s*")  # what may join two words of a name
 _BOUND = regex.compile(r"[&/\-]")  # a name does not start after these (a document number)
 _TAIL = regex.compile(r"(?:&|[/\-][\p{L}\d])")  # nor end before these
 JOINER = "và"
+_STRETCH = 16_384  # characters of text whose words are listed at once (memory stays small)
 END = ""  # the key that ends a name in a trie node
 
 Trie = dict[str, Any]
@@ -202,20 +203,30 @@ class TextWords:
 
     @classmethod
     def read(cls, text: str, start: int, end: int) -> TextWords:
+        """The words of `text[start:end]`, a stretch of lines at a time: each word is found
+        again from where the one before it ends, which is where it starts (only non-word
+        characters stand between them)."""
         starts, ends = array("q"), array("q")
         texts: list[str] = []
         folded: list[str] = []
         shared: dict[str, tuple[str, str]] = {}  # word -> (the one copy kept, its casefold)
-        for m in _WORD.finditer(text, start, end):
-            a, b = m.span()
-            starts.append(a)
-            ends.append(b)
-            word = m.group()
-            kept = shared.get(word)
-            if kept is None:
-                kept = shared[word] = (word, word.casefold())
-            texts.append(kept[0])
-            folded.append(kept[1])
+        find = text.find
+        lo = start
+        while lo < end:
+            nl = text.find("\n", lo + _STRETCH, end)  # no word runs over a line end
+            hi = end if nl < 0 else nl
+            pos = lo
+            for word in _WORD.findall(text, lo, hi):
+                pos = find(word, pos)
+                starts.append(pos)
+                pos += len(word)
+                ends.append(pos)
+                kept = shared.get(word)
+                if kept is None:
+                    kept = shared[word] = (word, word.casefold())
+                texts.append(kept[0])
+                folded.append(kept[1])
+            lo = hi
         return cls(text, starts, ends, texts, folded)
 
     def view(self, start: int, end: int) -> WordView:

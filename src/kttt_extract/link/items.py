@@ -48,6 +48,8 @@ class ItemReader:
     cols: Columns
     roles: dict[Span, tuple[Role, str]] = field(default_factory=dict)
     covered: list[tuple[int, int]] = field(default_factory=list)
+    # what each node inherits (by node index), read once: its segments and drafts all ask
+    inherits: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @property
     def nodes(self) -> Sequence[Node]:
@@ -247,7 +249,14 @@ class ItemReader:
         return hits[0].start <= (m.end() if m else start) + 1
 
     def _inherited(self, node: Node) -> tuple[list[str], list[str], list[str]]:
-        """Leads, supports and deadlines from the nearest containers above that name them."""
+        """Leads, supports and deadlines from the nearest containers above that name them
+        (new lists each time: a draft takes them as its own)."""
+        if node.index not in self.inherits:
+            self.inherits[node.index] = tuple(map(tuple, self._read_inherited(node)))
+        lead, support, deadlines = self.inherits[node.index]
+        return list(lead), list(support), list(deadlines)
+
+    def _read_inherited(self, node: Node) -> tuple[list[str], list[str], list[str]]:
         lead: list[str] = []
         support: list[str] = []
         deadlines: list[str] = []

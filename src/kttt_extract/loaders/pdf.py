@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ REPEAT_SHARE = 0.6  # a line repeated on this share of pages (at least 2) is a r
 Y_TOLERANCE = 6.0  # points; a running header may move this much between pages
 
 _LINE_END = regex.compile(r"\r\n|\r|\n")
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")  # re: a plain class, faster
 _DIGITS = regex.compile(r"\d+")
 _SUBSET = regex.compile(r"^[A-Z]{6}\+")
 _BOLD_NAME = regex.compile(r"bold|black|heavy|semibold|demi", regex.IGNORECASE)
@@ -180,13 +181,13 @@ def _read_page(doc: Any, index: int, path: str) -> _Page:
 def _lines(textpage: Any, text: str) -> list[_Line]:
     """Split a page's text into lines and read each line's position and font."""
     out: list[_Line] = []
-    fonts = _Fonts(textpage)
+    chars = _Chars(textpage)
     start = 0
     for match in [*_LINE_END.finditer(text), None]:
         end = match.start() if match else len(text)
         raw = text[start:end]
         if raw.strip():
-            out.append(_measure(textpage, raw, start, end, fonts))
+            out.append(_measure(chars, raw, start, end))
         start = match.end() if match else end
     return out
 
@@ -217,47 +218,54 @@ def _clean(raw: str) -> str:
     return nfc(_CONTROL.sub("", raw.replace("\ufffe", "-"))).strip()
 
 
-def _measure(textpage: Any, raw: str, start: int, end: int, fonts: _Fonts) -> _Line:
+def _measure(chars: _Chars, raw: str, start: int, end: int) -> _Line:
     """Position and boldness of a line from its first, middle and last visible characters."""
     head = len(raw) - len(raw.lstrip())
     tail = len(raw.rstrip()) - 1
     middle = (head + tail) // 2
     if raw[middle].isspace():  # a space between words: take the letter before it
         middle -= 1
-    probes = [_char_index(textpage, start + i) for i in (head, middle, tail)]
+    index = chars.index
+    probes = (index(start + head), index(start + middle), index(start + tail))
     text = _clean(raw)
-    if any(p < 0 for p in probes):
+    if min(probes) < 0:
         return _Line(text=text, start=start, end=end)
     first, _, last = probes
-    left, _, _, _ = textpage.get_charbox(first)
-    _, _, right, _ = textpage.get_charbox(last)
-    found = [fonts.of(p) for p in probes]
-    return _Line(text=text, x0=float(left), x1=float(right), y=_baseline(textpage, first),
-                 bold=all(bold for _, bold in found), font=found[0][0], start=start, end=end)
+    found = [chars.font(p) for p in probes]
+    return _Line(text=text, x0=chars.box(first)[0], x1=chars.box(last)[2],
+                 y=chars.baseline(first), bold=all(bold for _, bold in found),
+                 font=found[0][0], start=start, end=end)
 
 
-def _char_index(textpage: Any, text_index: int) -> int:
-    return int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index))
-
-
-def _baseline(textpage: Any, index: int) -> float:
-    x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(textpage, index, ctypes.byref(x), ctypes.byref(y))
-    return float(y.value)
-
-
-class _Fonts:
-    """The font name (subset prefix removed) of a page's characters and whether it is bold,
-    read through one buffer; a page uses few fonts, so each name is parsed once."""
+class _Chars:
+    """Where single characters of one text page are, their font name (subset prefix removed)
+    and whether it is bold: C calls on the page's handle through buffers made once a page; a
+    page uses few fonts, so each name is parsed once."""
 
     def __init__(self, textpage: Any) -> None:
-        self.textpage = textpage
+        self.raw = textpage.raw
+        self.box_out = tuple(ctypes.c_double() for _ in range(4))  # left, right, bottom, top
+        self.origin = (ctypes.c_double(), ctypes.c_double())
         self.buf = ctypes.create_string_buffer(128)
         self.flags = ctypes.c_int()
         self.known: dict[tuple[bytes, int], tuple[str | None, bool]] = {}
 
-    def of(self, index: int) -> tuple[str | None, bool]:
-        size = pdfium_c.FPDFText_GetFontInfo(self.textpage, index, self.buf, len(self.buf),
+    def index(self, text_index: int) -> int:  # of a position in the page's text; < 0: none
+        return int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.raw, text_index))
+
+    def box(self, index: int) -> tuple[float, float, float, float]:
+        """Left, bottom, right and top of a character's tight box."""
+        left, right, bottom, top = self.box_out
+        if not pdfium_c.FPDFText_GetCharBox(self.raw, index, left, right, bottom, top):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        return float(left.value), float(bottom.value), float(right.value), float(top.value)
+
+    def baseline(self, index: int) -> float:
+        pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *map(ctypes.byref, self.origin))
+        return float(self.origin[1].value)
+
+    def font(self, index: int) -> tuple[str | None, bool]:
+        size = pdfium_c.FPDFText_GetFontInfo(self.raw, index, self.buf, len(self.buf),
                                              ctypes.byref(self.flags))
         if size <= 0:
             return None, False

@@ -4,7 +4,8 @@ pdfium inflates a content stream whole and takes a page tree's word for how many
 are: a 13 KB file can claim a million pages by reference, and 1 MB of Flate data can inflate to
 gigabytes. So the page count is checked first, and every Flate stream is inflated here in
 pieces, counting what comes out (through every Flate filter of its chain), and refused past the
-limit. `render_scale` bounds the pixels of a page rendered for OCR.
+limit; a stream too near the end of the file to reach the limit at Deflate's largest ratio is
+not inflated. `render_scale` bounds the pixels of a page rendered for OCR.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _OUT = 1024 * 1024
 _STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _FLATE = re.compile(rb"/(?:FlateDecode|Fl)\b")
 _DICT_WINDOW = 4096  # how far before `stream` its dictionary is looked for
+DEFLATE_RATIO = 1032  # Deflate's most: 258 bytes from a match coded in 2 bits
 
 
 class _TooLarge(Exception):
@@ -60,8 +62,8 @@ def check_streams(data: bytes, path: str, limit: int) -> None:
         head = data[max(0, match.start() - _DICT_WINDOW):match.start()]
         head = head[head.rfind(b"obj") + 1:]  # this object's dictionary only
         layers = len(_FLATE.findall(head))
-        if not layers:
-            continue
+        if not layers or (len(data) - match.end()) * DEFLATE_RATIO ** layers <= limit:
+            continue  # the rest of the file cannot inflate past the limit: nothing to count
         try:
             _drain(view[match.end():], layers, limit)
         except _TooLarge:
