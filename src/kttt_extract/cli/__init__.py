@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 import typer
@@ -67,7 +68,7 @@ _COMMANDS = {"batch": "batch", "extract": "extract", "text": "extract", "schema"
 _MODULES = ("batch", "extract", "report", "rules")  # in the order `kttt --help` lists them
 
 
-def _register(args: list[str]) -> None:
+def _register(args: Sequence[str] = ()) -> None:
     from importlib import import_module
 
     named = next((a for a in args if not a.startswith("-")), None)
