@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kttt_extract.extractors.registry import name_key, registry_of
+from kttt_extract.extractors.registry import Registry, name_key, registry_of
 from kttt_extract.ruleset import RuleSet
 from kttt_extract.ruletools.check import check_rules
 from kttt_extract.textnorm import fold_tones, unify_chars
@@ -128,12 +128,17 @@ def written_forms(draw: st.DrawFn, names: list[str]) -> tuple[str, str]:
     return name, unify_chars(fold_tones(out))
 
 
+def _plain_names(registry: Registry) -> list[str]:
+    """Names found whatever their case, with no level word needed after them."""
+    return sorted(n for n, e in registry.by_name.items() if not e.capital and not e.needs_level)
+
+
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_every_plain_name_is_found_however_it_is_written(data: st.DataObject,
                                                          rules: RuleSet) -> None:
     registry = registry_of(rules)
-    plain = sorted(n for n, e in registry.by_name.items() if not e.capital and not e.needs_level)
+    plain = _plain_names(registry)
     name, written = data.draw(written_forms(plain))
     text = f"Giao {written} thực hiện."
     assert [h.entry.name for h in registry.find(text, 0, len(text))] == [name], written
@@ -164,7 +169,7 @@ def test_the_words_of_a_span_are_read_once_for_the_whole_text(text: str, cut: tu
 def test_names_found_with_the_index_of_the_text_are_those_of_the_span(data: st.DataObject,
                                                                        rules: RuleSet) -> None:
     registry = registry_of(rules)
-    plain = sorted(n for n, e in registry.by_name.items() if not e.capital and not e.needs_level)
+    plain = _plain_names(registry)
     parts = data.draw(st.lists(st.one_of(written_forms(plain).map(lambda p: p[1]),
                                          st.sampled_from(["giao", "và", "-", ", ", "số 5/"])),
                                min_size=1, max_size=6))

@@ -121,6 +121,22 @@ def test_help_lists_every_command_and_a_command_imports_only_its_own_module() ->
                          "kttt_extract.cli.rules"}
 
 
+def test_each_command_is_registered_by_the_module_the_cli_imports_for_it() -> None:
+    # the map kttt uses to import one module per call must say where each command lives
+    code = ("import json, importlib\nfrom kttt_extract.cli import app, _COMMANDS, _MODULES\n"
+            "seen, where = set(), {}\n"
+            "for module in _MODULES:\n"
+            "    importlib.import_module('kttt_extract.cli.' + module)\n"
+            "    names = {c.name for c in app.registered_commands}\n"
+            "    names |= {g.name for g in app.registered_groups}\n"
+            "    where.update(dict.fromkeys(names - seen, module)); seen |= names\n"
+            "print(json.dumps([where, _COMMANDS]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    where, commands = json.loads(proc.stdout.splitlines()[-1])
+    assert where == commands, proc.stderr
+
+
 def test_exit_code_of_a_command_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
     # a library error raised inside a command keeps its own exit code through the boundary
     from kttt_extract.cli import main

@@ -21,7 +21,8 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"
 # Letters a, e, y written with one tone (à, ẻ, ý, ...) and anything else whose decomposition
 # puts a tone right after one of them: where _TONE_MOVE can match, the text shows one of these
 # (or a bare a, e, y and a combining tone) after o or u, followed by no letter or mark.
-_TONED = "".join(c for c in map(chr, range(0xC0, 0x1F00))
+# (they sit in Latin-1 and in Latin Extended Additional: only those blocks are looked through)
+_TONED = "".join(c for c in map(chr, [*range(0xC0, 0x100), *range(0x1E00, 0x1F00)])
                  if len(d := unicodedata.normalize("NFD", c)) > 1 and d[0] in "aAeEyY"
                  and d[1] in _TONES)
 _MAY_MOVE = regex.compile(rf"[oOuU](?:[aAeEyY][{_TONES}]|[{_TONED}])(?![\p{{L}}\p{{M}}])")

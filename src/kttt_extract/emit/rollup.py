@@ -3,7 +3,8 @@
 Rows are read from the JSON each document was written as (not from a run's memory), so a resumed
 batch rolls up the files it skipped too. They are the readable rows of emit/readable.py: dates,
 agency names and figures in place of ids, and each item's page. Output is byte-stable: the same
-documents give byte-identical files (see emit/sheets.py for the CSV and the streaming workbook).
+documents give byte-identical files (see emit/sheets.py for the CSV, emit/xlsx.py for the
+workbook).
 """
 
 from __future__ import annotations

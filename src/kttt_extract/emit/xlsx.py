@@ -83,6 +83,11 @@ class _Sheet:
     rows: int = 1
     letters: list[str] = field(default_factory=list)
 
+    def filtered(self, mark: str = "") -> str:
+        """The range its filter covers, the header and every row (`mark` "$": absolute)."""
+        last = column_letter(max(1, len(self.columns)))
+        return f"{mark}A{mark}1:{mark}{last}{mark}{self.rows}"
+
 
 class StreamedBook:
     """A workbook written a row at a time, never holding its rows in memory, saved byte-stable
@@ -153,7 +158,7 @@ def _text(ref: str, value: str, s: str) -> str:
     if not value:
         return f'<c r="{ref}"{s}/>'  # a blank cell, as an empty text reads back
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{value.translate(_ESCAPES)}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
 
 
 def day_number(value: dt.date) -> str:
@@ -177,7 +182,7 @@ def _parts(sheets: list[_Sheet]) -> list[tuple[str, str]]:
                      for i, s in enumerate(sheets, start=1))
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-        f"{_escape(_quoted(s.name))}!$A$1:${column_letter(max(1, len(s.columns)))}${s.rows}"
+        f"{_escape(_quoted(s.name))}!{s.filtered('$')}"
         "</definedName>" for i, s in enumerate(sheets))
     links = "".join(f'<Relationship Id="rId{i}" Type="{OFFICE}/relationships/worksheet" '
                     f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
@@ -208,7 +213,6 @@ def _write_sheet(package: zipfile.ZipFile, part: str, sheet: _Sheet, *, first: b
     """A sheet's part: its view (header row frozen), widths, header, rows and filter."""
     widths = "".join(f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
                      for i, c in enumerate(sheet.columns, start=1))
-    last = column_letter(max(1, len(sheet.columns)))
     selected = ' tabSelected="1"' if first else ""
     head = (f'{HEAD}<worksheet xmlns="{MAIN}"><sheetViews><sheetView{selected} '
             'workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
@@ -216,7 +220,7 @@ def _write_sheet(package: zipfile.ZipFile, part: str, sheet: _Sheet, *, first: b
             '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{widths}</cols>" if widths else "") + "<sheetData>").encode("utf-8")
     header = row_xml([c.name for c in sheet.columns], 1, sheet.letters, BOLD)
-    tail = f'</sheetData><autoFilter ref="A1:{last}{sheet.rows}"/></worksheet>'.encode()
+    tail = f'</sheetData><autoFilter ref="{sheet.filtered()}"/></worksheet>'.encode()
     rows = sheet.body
     size = rows.seek(0, 2)
     rows.seek(0)

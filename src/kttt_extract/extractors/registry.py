@@ -142,10 +142,13 @@ class Registry:
         """The words of `text[start:end]` (all of it by default), read once for every span of
         it that `find` and the list readers look at."""
         found = TextWords.read(text, start, len(text) if end is None else end)
-        plain, marked = self.plain, self.marked
         found.openers = [i for i, (w, f) in enumerate(zip(found.texts, found.folded, strict=True))
-                         if f in plain or w in marked]
+                         if self.opens(w, f)]
         return found
+
+    def opens(self, word: str, folded: str) -> bool:
+        """Whether a registry name may start with this word (as written, and casefolded)."""
+        return folded in self.plain or word in self.marked
 
     def find(self, text: str, start: int, end: int, index: TextWords | None = None
              ) -> Iterator[Hit]:
@@ -287,7 +290,7 @@ class WordView(Sequence[Word]):
 
     def _opens(self, i: int, registry: Registry) -> bool:
         word = self[i]
-        return word.folded in registry.plain or word.text in registry.marked
+        return registry.opens(word.text, word.folded)
 
 
 def walk(text: str, words: Sequence[Word], i: int, trie: Trie, *, folded: bool) -> Hit | None:
